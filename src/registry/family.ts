@@ -1,0 +1,110 @@
+/**
+ * A metric family: one declaration and its series. `with(labels)` resolves a series handle once; the typed
+ * label object makes a misspelt label name or closed value a compile error, and the same check runs at
+ * runtime for callers that come through untyped paths (sources reading names from a scheduler).
+ */
+import type { HistogramDecl, LabelSpec, LabelValues, StatDecl } from '../declare/types.js';
+import { CounterSeries, GaugeSeries, HistogramSeries, type Series } from './series.js';
+
+/** The series type a declaration's kind yields. */
+export type SeriesOf<D extends StatDecl> = D['kind'] extends 'counter'
+  ? CounterSeries
+  : D['kind'] extends 'gauge'
+    ? GaugeSeries
+    : HistogramSeries;
+
+/** The label argument of `with()`: optional when the family has no labels. */
+export type LabelArgs<L extends LabelSpec> = keyof L extends never ? [labels?: LabelValues<L>] : [labels: LabelValues<L>];
+
+/** Thrown for a label set a family does not accept; the message names the family, the label and what was expected. */
+export class LabelError extends Error {
+  override name = 'LabelError';
+}
+
+/** Allocates registry-wide series ids. */
+export interface SeriesIds {
+  next(): number;
+  /** Tells the registry its series set changed (renderers re-sort or re-cache). */
+  changed(): void;
+}
+
+export class Family<D extends StatDecl = StatDecl> {
+  readonly decl: D;
+  readonly labelNames: readonly string[];
+  /** Series in creation order. */
+  readonly series: SeriesOf<D>[] = [];
+  private readonly byKey = new Map<string, SeriesOf<D>>();
+  private readonly closed: (ReadonlySet<string> | undefined)[];
+  private readonly ids: SeriesIds;
+
+  constructor(decl: D, ids: SeriesIds) {
+    this.decl = decl;
+    this.ids = ids;
+    this.labelNames = Object.keys(decl.labels);
+    this.closed = this.labelNames.map((n) => {
+      const spec = decl.labels[n];
+      return spec === String || spec === undefined ? undefined : new Set(spec as readonly string[]);
+    });
+  }
+
+  /** The series for these labels, created on first use. Resolve once and keep the handle. */
+  with(...args: LabelArgs<D['labels']>): SeriesOf<D> {
+    const labels = (args[0] ?? {}) as Readonly<Record<string, string>>;
+    const values: string[] = [];
+    for (const name of this.labelNames) {
+      const v = labels[name];
+      if (typeof v !== 'string') throw new LabelError(`${this.decl.name}: label "${name}" is missing (labels: ${this.labelNames.join(', ')})`);
+      values.push(v);
+    }
+    for (const name of Object.keys(labels)) {
+      if (!this.labelNames.includes(name)) {
+        throw new LabelError(`${this.decl.name}: unknown label "${name}" (labels: ${this.labelNames.join(', ') || 'none'})`);
+      }
+    }
+    return this.withValues(values);
+  }
+
+  /** The series for label values given in label-name order; checked at runtime. */
+  withValues(values: readonly string[]): SeriesOf<D> {
+    const key = values.length === 0 ? '' : values.length === 1 ? (values[0] as string) : values.join('\u0000');
+    const found = this.byKey.get(key);
+    if (found !== undefined) return found;
+    if (values.length !== this.labelNames.length) {
+      throw new LabelError(`${this.decl.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      const allowed = this.closed[i];
+      const v = values[i] as string;
+      if (allowed !== undefined && !allowed.has(v)) {
+        throw new LabelError(`${this.decl.name}: label "${this.labelNames[i]}" has no value "${v}" (expected one of ${[...allowed].join(', ')})`);
+      }
+    }
+    const series = this.create(Object.freeze([...values]));
+    this.byKey.set(key, series);
+    this.series.push(series);
+    this.ids.changed();
+    return series;
+  }
+
+  /** Removes a series (a CPU went offline, a layer was deleted). Returns whether it existed. */
+  remove(values: readonly string[]): boolean {
+    const key = values.join('\u0000');
+    const found = this.byKey.get(key);
+    if (found === undefined) return false;
+    this.byKey.delete(key);
+    this.series.splice(this.series.indexOf(found), 1);
+    this.ids.changed();
+    return true;
+  }
+
+  private create(values: readonly string[]): SeriesOf<D> {
+    const id = this.ids.next();
+    const created = Date.now() / 1000;
+    const d: StatDecl = this.decl;
+    let s: Series;
+    if (d.kind === 'counter') s = new CounterSeries(id, values, created);
+    else if (d.kind === 'gauge') s = new GaugeSeries(id, values, created);
+    else s = new HistogramSeries(id, values, created, (d as HistogramDecl).buckets);
+    return s as SeriesOf<D>;
+  }
+}

@@ -1,0 +1,3 @@
+export { Registry, type Families } from './registry.js';
+export { Family, LabelError, type SeriesOf, type LabelArgs } from './family.js';
+export { CounterSeries, GaugeSeries, HistogramSeries, type Series } from './series.js';

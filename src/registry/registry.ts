@@ -1,0 +1,66 @@
+/**
+ * The registry: every family the agent (or a library user) exports, in registration order. Sinks read it;
+ * sources and user code update series handles resolved from it.
+ */
+import type { StatDecl, StatSet } from '../declare/types.js';
+import { Family, type SeriesIds } from './family.js';
+
+/** The families of a registered set, by the same keys as its declarations. */
+export type Families<S extends Readonly<Record<string, StatDecl>>> = { readonly [K in keyof S]: Family<S[K]> };
+
+export class Registry {
+  private readonly list: Family[] = [];
+  private readonly byName = new Map<string, Family>();
+  private nextId = 0;
+  private gen = 0;
+  private readonly ids: SeriesIds = {
+    next: () => this.nextId++,
+    changed: () => {
+      this.gen++;
+    },
+  };
+
+  /**
+   * Registers every declaration of a set and returns its families by key. Registering the same declaration
+   * object again returns the existing family; a different declaration with the same name is an error.
+   */
+  register<S extends Readonly<Record<string, StatDecl>>>(set: StatSet<S>): Families<S> {
+    const out: Record<string, Family> = {};
+    for (const [key, decl] of Object.entries(set.stats)) out[key] = this.family(decl);
+    return out as Families<S>;
+  }
+
+  /** Registers one declaration (idempotent for the same object) and returns its family. */
+  family<D extends StatDecl>(decl: D): Family<D> {
+    const existing = this.byName.get(decl.name);
+    if (existing !== undefined) {
+      if (existing.decl !== decl) throw new Error(`metric "${decl.name}" is already registered by another declaration`);
+      return existing as unknown as Family<D>;
+    }
+    const fam = new Family(decl, this.ids);
+    this.byName.set(decl.name, fam as unknown as Family);
+    this.list.push(fam as unknown as Family);
+    this.gen++;
+    return fam;
+  }
+
+  /** All families in registration order. */
+  families(): readonly Family[] {
+    return this.list;
+  }
+
+  /** A family by exposed name. */
+  get(name: string): Family | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Grows whenever a family or series is added or removed; renderers use it to refresh caches. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /** One more than the highest series id handed out: the size for per-series arrays. */
+  get seriesCapacity(): number {
+    return this.nextId;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The source interface. A source reads real numbers (host /proc, BPF maps, the scx_stats socket, sched_ext
+ * sysfs) into series handles it resolved once from the registry. The agent calls `collect()` once per
+ * interval; a source that throws is reported and called again next interval, and never stops the others.
+ */
+import type { StatSet } from '../declare/types.js';
+import type { Logger } from '../log.js';
+import type { Registry } from '../registry/registry.js';
+
+export interface SourceContext {
+  readonly registry: Registry;
+  readonly log: Logger;
+}
+
+export interface Source {
+  /** Short name for diagnostics and the `source` label of health metrics (`host`, `bpf`, `scx_stats`). */
+  readonly name: string;
+  /**
+   * The declarations this source fills, for `describe` and registration. A source whose stats are only known
+   * at run time (scx_stats metadata) returns what it knows so far.
+   */
+  stats(): readonly StatSet[];
+  /** Registers its declarations and resolves handles. Called once, before the first `collect`. */
+  attach(ctx: SourceContext): void | Promise<void>;
+  /** Reads once and updates handles. Throws (or rejects) to report a failed interval. */
+  collect(): void | Promise<void>;
+  /** Releases fds, sockets and timers. */
+  close?(): void | Promise<void>;
+}
