@@ -66,17 +66,17 @@ export function log2Buckets(maxExponent: number): Log2Buckets {
 
 
 /** Declares a monotonic counter. Exposed as `<name>_total`. */
-export function counter<const L extends LabelSpec = NoLabels>(opts: StatOptions<L>): CounterDecl<L> {
+export function counter<const L extends LabelSpec = NoLabels>(opts: StatOptions<L>): CounterDecl<NoInfer<L>> {
   return base('counter', opts);
 }
 
 /** Declares a gauge: a level that can go up and down. */
-export function gauge<const L extends LabelSpec = NoLabels>(opts: StatOptions<L>): GaugeDecl<L> {
+export function gauge<const L extends LabelSpec = NoLabels>(opts: StatOptions<L>): GaugeDecl<NoInfer<L>> {
   return base('gauge', opts);
 }
 
 /** Declares a histogram with explicit bucket bounds or log2 buckets. */
-export function histogram<const L extends LabelSpec = NoLabels>(opts: HistogramOptions<L>): HistogramDecl<L> {
+export function histogram<const L extends LabelSpec = NoLabels>(opts: HistogramOptions<L>): HistogramDecl<NoInfer<L>> {
   const shape = Array.isArray(opts.buckets) ? 'explicit' : 'log2';
   const bounds = Array.isArray(opts.buckets) ? (opts.buckets as readonly number[]) : (opts.buckets as Log2Buckets).bounds;
   return { ...base('histogram', opts), buckets: [...bounds], bucketShape: shape };

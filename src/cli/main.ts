@@ -1,0 +1,75 @@
+/**
+ * The command line: `scx-metrics <command> [flags]`. Thin by design: flags become plugin values, plugins
+ * become sources and sinks, and the agent runs them. Bad usage prints one line on stderr and exits 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+import { type FlagSpecs, type FlagValues, UsageError } from './flags.js';
+import { formatFlags } from './usage.js';
+import { runCommand, runFlags } from './run.js';
+import { describeCommand, describeFlags } from './describe.js';
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  flags(): FlagSpecs;
+  /** Runs the command; resolves to the exit status. */
+  main(values: FlagValues): Promise<number>;
+}
+
+const helpFlag: FlagSpecs = { help: { type: 'boolean', short: 'h', help: 'Show this help' } };
+
+export const commands: Readonly<Record<string, Command>> = {
+  run: {
+    summary: 'Collect stats every interval and publish them to the enabled sinks',
+    usage: 'scx-metrics run [flags]',
+    flags: runFlags,
+    main: runCommand,
+  },
+  describe: {
+    summary: "List every declared stat with kind, unit and help (a scheduler's --help-stats)",
+    usage: 'scx-metrics describe [flags]',
+    flags: describeFlags,
+    main: describeCommand,
+  },
+};
+
+function topHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 4;
+  return [
+    'scx-metrics: export sched_ext scheduler stats to Prometheus, the terminal and other backends',
+    '',
+    'Usage: scx-metrics <command> [flags]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '',
+    "Run 'scx-metrics <command> --help' for a command's flags.",
+  ].join('\n');
+}
+
+/** Parses argv (without node and script) and runs the command. Resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${topHelp()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = commands[name];
+  if (cmd === undefined) throw new UsageError(`unknown command "${name}" (expected one of: ${Object.keys(commands).join(', ')})`);
+  const specs = { ...cmd.flags(), ...helpFlag };
+  let values: FlagValues;
+  try {
+    values = parseArgs({ args: [...rest], options: specs as ParseArgsOptionsConfig, strict: true, allowPositionals: false }).values as FlagValues;
+  } catch (err) {
+    // parseArgs' messages already name the flag ("Unknown option '--x'"); keep them to one line.
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new UsageError(`${name}: ${msg}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(`Usage: ${cmd.usage}\n\n${cmd.summary}\n\nFlags:\n${formatFlags(specs)}\n`);
+    return 0;
+  }
+  return cmd.main(values);
+}

@@ -1,0 +1,45 @@
+/** `scx-metrics run`: build sources and sinks from flags, run the agent until SIGINT/SIGTERM. */
+import { Agent } from '../agent.js';
+import { createLogger, errorMessage } from '../log.js';
+import { createSinks, createSources, pluginFlags } from './catalog.js';
+import { type FlagSpecs, type FlagValues, parsePositive, stringFlag } from './flags.js';
+import type { PluginEnv } from './plugins.js';
+
+export function runFlags(): FlagSpecs {
+  return {
+    interval: { type: 'string', short: 'i', default: '2', metavar: 'SECONDS', help: 'Seconds between collections' },
+    ...pluginFlags(),
+  };
+}
+
+export async function runCommand(values: FlagValues): Promise<number> {
+  const intervalSeconds = parsePositive('interval', stringFlag(values, 'interval') ?? '2');
+  const log = createLogger();
+  const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };
+  const sources = await createSources(values, env);
+  const sinks = await createSinks(values, env);
+  const agent = new Agent({ sources, sinks, intervalSeconds, log });
+
+  // Signals are caught before start so a SIGTERM during start-up still shuts down cleanly.
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onSignal = (): void => stop();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await agent.start();
+  } catch (err) {
+    log.error(errorMessage(err));
+    await agent.stop().catch(() => undefined);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  agent.run();
+  await stopped;
+  await agent.stop();
+  return 0;
+}

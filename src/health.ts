@@ -1,0 +1,17 @@
+/** The agent's own health, declared like any other stats so every sink exports it. */
+import { counter, defineStats, gauge } from './declare/define.js';
+
+export const healthStats = defineStats({
+  name: 'scx_metrics',
+  help: "scx-metrics' own health: collection time, source errors, sink drops",
+  prefix: 'scx_metrics',
+  stats: {
+    collections: counter({ help: 'Collection intervals completed' }),
+    collection_duration: gauge({ help: 'Wall time of the last collection, all sources together', unit: 'seconds' }),
+    source_up: gauge({ help: '1 when the source read successfully in the last interval, else 0', labels: { source: String } }),
+    source_errors: counter({ help: 'Intervals in which a source failed to read', labels: { source: String } }),
+    source_duration: gauge({ help: "Wall time of the source's last read", unit: 'seconds', labels: { source: String } }),
+    sink_dropped: counter({ help: 'Items a push sink dropped because its queue was full or its peer failed', labels: { sink: String } }),
+    sink_errors: counter({ help: 'Errors a sink met while sending or serving', labels: { sink: String } }),
+  },
+});

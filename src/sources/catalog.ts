@@ -1,0 +1,5 @@
+/** Every source the CLI knows, in the order they are created. */
+import type { SourcePlugin } from '../cli/plugins.js';
+import { hostPlugin } from './host/plugin.js';
+
+export const sourcePlugins: readonly SourcePlugin[] = [hostPlugin];

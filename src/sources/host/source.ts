@@ -1,0 +1,114 @@
+/**
+ * A source over one /proc file. Each declaration's `from` (a ProcRef) says which line and column holds its
+ * number; this class only matches refs to parsed lines. One instance per file, so a missing or malformed
+ * file fails only its own source for that interval.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StatDecl, StatSet } from '../../declare/types.js';
+import type { Logger } from '../../log.js';
+import type { CounterSeries, Family, GaugeSeries } from '../../registry/index.js';
+import type { Source, SourceContext } from '../source.js';
+import { cpuKeys, numberField, parseProcLines, type ProcLines } from './proc-file.js';
+import type { ProcRef } from './stats.js';
+
+type Updatable = CounterSeries | GaugeSeries;
+
+interface Binding {
+  readonly decl: StatDecl;
+  readonly ref: ProcRef;
+  readonly family: Family;
+  /** For per-CPU stats: handles by CPU key, then by column. */
+  readonly perCpu: Map<string, Updatable[]>;
+}
+
+export interface ProcFileSourceOptions {
+  /** Root of the proc filesystem; tests point it at fixture trees. Default /proc. */
+  readonly procRoot?: string;
+  /** When true, a missing file is said once and the source reads nothing (files that exist only on some kernels). */
+  readonly optional?: boolean;
+}
+
+export class ProcFileSource implements Source {
+  readonly name: string;
+  private readonly set: StatSet;
+  private readonly path: string;
+  private readonly optional: boolean;
+  private bindings: Binding[] = [];
+  private log: Logger | undefined;
+
+  constructor(set: StatSet, file: ProcRef['file'], opts: ProcFileSourceOptions = {}) {
+    this.set = set;
+    this.name = `proc:${file}`;
+    this.path = join(opts.procRoot ?? '/proc', file);
+    this.optional = opts.optional ?? false;
+  }
+
+  stats(): readonly StatSet[] {
+    return [this.set];
+  }
+
+  attach(ctx: SourceContext): void {
+    this.log = ctx.log;
+    const families = ctx.registry.register(this.set);
+    this.bindings = Object.values(this.set.stats)
+      .filter((d) => d.from?.source === 'proc')
+      .map((decl) => ({ decl, ref: decl.from as ProcRef, family: families[decl.key] as Family, perCpu: new Map() }));
+  }
+
+  async collect(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if (this.optional && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.log?.once(`absent:${this.path}`, `${this.path} is not present on this kernel; its stats are not exported`);
+        return;
+      }
+      throw new Error(`cannot read ${this.path}: ${(err as Error).message}`);
+    }
+    const lines = parseProcLines(text);
+    const problems: string[] = [];
+    for (const b of this.bindings) {
+      const problem = b.ref.field === 'cpu' ? this.applyPerCpu(b, lines) : this.applyScalar(b, lines);
+      if (problem !== undefined) problems.push(problem);
+    }
+    // Everything that parsed has been applied; report the rest as one error for this interval.
+    if (problems.length > 0) throw new Error(`${this.path} is malformed: ${problems.join('; ')}`);
+  }
+
+  private applyScalar(b: Binding, lines: ProcLines): string | undefined {
+    const fields = lines.get(b.ref.field);
+    // PSI lines are `some avg10=.. total=N`; /proc/stat lines are `ctxt N`.
+    const raw = numberField(fields, this.path.includes('pressure') ? 'total' : 0);
+    if (raw === undefined) return `"${b.ref.field}" missing or not a number`;
+    update(b.family.withValues([]) as unknown as Updatable, raw * (b.ref.scale ?? 1));
+    return undefined;
+  }
+
+  private applyPerCpu(b: Binding, lines: ProcLines): string | undefined {
+    const cpus = cpuKeys(lines);
+    if (cpus.length === 0) return 'no per-CPU lines';
+    // A stat with a `mode` label takes one column per mode value; otherwise the ref names the column.
+    const modes = b.family.labelNames.length > 1 ? (b.decl.labels[b.family.labelNames[1] as string] as readonly string[]) : undefined;
+    for (const { key, cpu } of cpus) {
+      let handles = b.perCpu.get(key);
+      if (handles === undefined) {
+        handles = modes === undefined ? [b.family.withValues([cpu]) as unknown as Updatable] : modes.map((m) => b.family.withValues([cpu, m]) as unknown as Updatable);
+        b.perCpu.set(key, handles);
+      }
+      const fields = lines.get(key);
+      for (let i = 0; i < handles.length; i++) {
+        const raw = numberField(fields, modes === undefined ? (b.ref.column ?? 0) : i);
+        if (raw === undefined) return `${key}: column ${modes === undefined ? (b.ref.column ?? 0) : i} missing or not a number`;
+        update(handles[i] as unknown as Updatable, raw * (b.ref.scale ?? 1));
+      }
+    }
+    return undefined;
+  }
+}
+
+function update(s: Updatable, v: number): void {
+  if ('absolute' in s) s.absolute(v);
+  else s.set(v);
+}
