@@ -123,6 +123,7 @@ export class Agent {
     const name = st.source.name;
     const labels = { source: name };
     const up = this.health.source_up.with(labels);
+    const errors = this.health.source_errors.with(labels); // exported as 0 from the start, not only after a failure
     if (!st.attached) {
       await this.attach(st);
       if (!st.attached) {
@@ -131,7 +132,7 @@ export class Agent {
       }
     }
     if (st.pending !== undefined) {
-      this.health.source_errors.with(labels).inc();
+      errors.inc();
       up.set(0);
       return;
     }
@@ -157,7 +158,7 @@ export class Agent {
       this.log.clear(`collect:${name}`, `source ${name}: reading again`);
     } catch (err) {
       up.set(0);
-      this.health.source_errors.with(labels).inc();
+      errors.inc();
       this.log.once(`collect:${name}`, `source ${name}: ${errorMessage(err)} (will retry every interval)`);
     } finally {
       clearTimeout(timer);

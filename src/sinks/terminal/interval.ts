@@ -52,10 +52,16 @@ export class IntervalTracker {
   private prev = new Float64Array(64);
   private seen = new Uint8Array(64);
   private readonly prevBuckets = new Map<number, Float64Array>();
+  /** Set once the baseline is taken: a series first seen after it counts from zero. */
+  private primed = false;
 
-  /** Records the current values without reporting (the baseline). */
+  /**
+   * Records the current values without reporting. Series that exist now are measured from here; series
+   * that appear later count from zero, since everything in them happened after the baseline.
+   */
   baseline(registry: Registry): void {
     this.report(registry, 0, 0);
+    this.primed = true;
   }
 
   report(registry: Registry, timeMs: number, intervalSeconds: number): IntervalReport {
@@ -73,7 +79,7 @@ export class IntervalTracker {
         let total = 0;
         for (const s of fam.series) {
           const v = (s as CounterSeries).value;
-          const d = this.seen[s.id] === 1 ? v - (this.prev[s.id] as number) : 0;
+          const d = this.seen[s.id] === 1 ? v - (this.prev[s.id] as number) : this.primed ? v : 0;
           this.prev[s.id] = v;
           this.seen[s.id] = 1;
           rows.push({ s, delta: d });
@@ -97,7 +103,7 @@ export class IntervalTracker {
         for (const s of fam.series) {
           const h = s as HistogramSeries;
           let prev = this.prevBuckets.get(h.id);
-          const first = prev === undefined;
+          const first = prev === undefined && !this.primed;
           if (prev === undefined) {
             prev = new Float64Array(h.counts.length + 1); // the last slot holds the sum
             this.prevBuckets.set(h.id, prev);
