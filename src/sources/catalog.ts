@@ -1,5 +1,7 @@
 /** Every source the CLI knows, in the order they are created. */
 import type { SourcePlugin } from '../cli/plugins.js';
 import { hostPlugin } from './host/plugin.js';
+import { schedExtPlugin } from './sched-ext/plugin.js';
+import { scxStatsPlugin } from './scx-stats/plugin.js';
 
-export const sourcePlugins: readonly SourcePlugin[] = [hostPlugin];
+export const sourcePlugins: readonly SourcePlugin[] = [hostPlugin, schedExtPlugin, scxStatsPlugin];

@@ -45,22 +45,5 @@ export class BoundedQueue<T> {
   }
 }
 
-/** Exponential backoff with full jitter, capped; `reset()` after a success. */
-export class Backoff {
-  private attempt = 0;
-  constructor(
-    private readonly baseMs = 200,
-    private readonly maxMs = 30_000,
-  ) {}
-
-  /** The next delay in ms. */
-  next(): number {
-    const cap = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 30);
-    return Math.round(cap / 2 + (Math.random() * cap) / 2);
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-}
+/** Kept here for the push sinks that import it from this module; it lives in src/backoff.ts. */
+export { Backoff } from '../../backoff.js';

@@ -1,0 +1,111 @@
+/**
+ * The kernel's sched_ext sysfs tree (/sys/kernel/sched_ext), read and parsed. Global files hold one value
+ * each: `state` (enabling|enabled|disabling|disabled), `switch_all` (0/1), `nr_rejected`, `hotplug_seq`,
+ * `enable_seq`. While a BPF scheduler is loaded, `root/` (or `<ops name>/` on kernels with sub-schedulers)
+ * holds `ops` (its name; Rust schedulers append `_<version>_<git>_<target>`) and, from v6.15, `events`: one
+ * `SCX_EV_<NAME> <value>` line per core event counter, a set that grows with kernel versions.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FlagValues } from '../../cli/flags.js';
+import { stringFlag } from '../../cli/flags.js';
+
+export const DEFAULT_SCHED_EXT_ROOT = '/sys/kernel/sched_ext';
+
+/** The sched_ext directory the flags select (`--sched-ext-root`, default /sys/kernel/sched_ext). */
+export function schedExtRoot(values: FlagValues): string {
+  return stringFlag(values, 'sched-ext-root') ?? DEFAULT_SCHED_EXT_ROOT;
+}
+
+/** The loaded BPF scheduler. */
+export interface RunningScheduler {
+  /** The directory holding `ops` and `events`. */
+  readonly dir: string;
+  /** `ops` as the kernel shows it, e.g. `rusty_1.0.16_g1a2b3c_x86_64_unknown_linux_gnu`. */
+  readonly ops: string;
+  /** The scheduler's name with any version suffix removed, e.g. `rusty` (what `scx_<name>` and profiles use). */
+  readonly name: string;
+}
+
+/** The name in an ops string: everything before a `_<digit>` version suffix (`rusty_1.0.16_g…` → `rusty`). */
+export function schedulerName(ops: string): string {
+  const m = /^(.+?)_\d/.exec(ops);
+  return m === null ? ops : (m[1] as string);
+}
+
+/**
+ * The BPF scheduler loaded under `root`, or undefined when none is (or sched_ext is absent). Looks at
+ * `root/ops` first, then at any other directory with an `ops` file (kernels with sub-schedulers).
+ */
+export async function runningScheduler(root: string = DEFAULT_SCHED_EXT_ROOT): Promise<RunningScheduler | undefined> {
+  const dirs = ['root'];
+  try {
+    for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory() && e.name !== 'root') dirs.push(e.name);
+  } catch {
+    return undefined;
+  }
+  for (const d of dirs) {
+    const dir = join(root, d);
+    const ops = await readOptional(join(dir, 'ops'));
+    if (ops !== undefined && ops.trim() !== '') return { dir, ops: ops.trim(), name: schedulerName(ops.trim()) };
+  }
+  return undefined;
+}
+
+/** The text of a file, or undefined when it does not exist. */
+export async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+export const SCHED_EXT_STATES = ['enabling', 'enabled', 'disabling', 'disabled'] as const;
+
+/** A `%ld`/`%d` file's value. Throws naming the file and the expected format. */
+export function parseIntFile(name: string, text: string): number {
+  const t = text.trim();
+  if (!/^-?\d+$/.test(t)) throw new Error(`${name}: expected an integer, got ${JSON.stringify(t.slice(0, 40))}`);
+  return Number(t);
+}
+
+/** The `state` file's value. */
+export function parseState(text: string): string {
+  const t = text.trim();
+  if (!/^[a-z_]+$/.test(t)) throw new Error(`state: expected one of ${SCHED_EXT_STATES.join(', ')}, got ${JSON.stringify(t.slice(0, 40))}`);
+  return t;
+}
+
+/** One counter of the `events` file. */
+export interface SchedExtEvent {
+  /** As written, e.g. `SCX_EV_SELECT_CPU_FALLBACK`. */
+  readonly name: string;
+  readonly value: number;
+}
+
+/**
+ * Parses `events`: `NAME VALUE` per line. Lines that do not parse are returned as problems; the rest are
+ * still used, so one odd line does not hide the other counters.
+ */
+export function parseEvents(text: string): { events: SchedExtEvent[]; problems: string[] } {
+  const events: SchedExtEvent[] = [];
+  const problems: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+(\d+)$/.exec(line);
+    if (m === null) {
+      problems.push(`events: expected "NAME VALUE", got ${JSON.stringify(line.slice(0, 60))}`);
+      continue;
+    }
+    events.push({ name: m[1] as string, value: Number(m[2]) });
+  }
+  return { events, problems };
+}
+
+/** The metric key an event name gets: `SCX_EV_SELECT_CPU_FALLBACK` → `select_cpu_fallback`. */
+export function eventKey(name: string): string {
+  return name.replace(/^SCX_EV_/, '').toLowerCase();
+}
