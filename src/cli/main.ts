@@ -7,6 +7,7 @@ import { type FlagSpecs, type FlagValues, UsageError } from './flags.js';
 import { formatFlags } from './usage.js';
 import { runCommand, runFlags } from './run.js';
 import { describeCommand, describeFlags } from './describe.js';
+import { monitorCommand, monitorFlags } from './monitor.js';
 
 export interface Command {
   readonly summary: string;
@@ -31,6 +32,7 @@ export const commands: Readonly<Record<string, Command>> = {
     flags: describeFlags,
     main: describeCommand,
   },
+  monitor: { summary: "Print a running scx scheduler's stats every interval, like its --monitor", usage: 'scx-metrics monitor [flags]', flags: monitorFlags, main: monitorCommand },
 };
 
 function topHelp(): string {
