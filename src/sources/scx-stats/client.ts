@@ -45,6 +45,12 @@ export class ScxStatsUnavailableError extends Error {
   }
 }
 
+/** A request encoded once (see `prepare`). */
+export interface PreparedRequest {
+  readonly req: string;
+  readonly line: Buffer;
+}
+
 interface Pending {
   readonly req: string;
   readonly resolve: (line: string) => void;
@@ -63,8 +69,9 @@ export class ScxStatsClient {
   /** Parts of a response line received so far (without a newline yet), and their total size. */
   private parts: Buffer[] = [];
   private partBytes = 0;
-  /** Requests run one after another; this is the tail of that chain. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /** A request is in flight; others wait in `waiting`, in order. */
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(opts: ScxStatsClientOptions = {}) {
     this.path = opts.path ?? DEFAULT_SCX_STATS_PATH;
@@ -101,12 +108,23 @@ export class ScxStatsClient {
     });
   }
 
+  /**
+   * Encodes a request once, for callers that send the same one every interval (the source). Returns what
+   * `send` takes.
+   */
+  prepare(req: string, args: Readonly<Record<string, string>> = {}): PreparedRequest {
+    return { req, line: Buffer.from(encodeRequest(req, sortedArgs(args))) };
+  }
+
   /** Sends one request and resolves to its `resp`. Throws ScxStatsErrnoError, ScxStatsProtocolError, ScxStatsTimeoutError or an I/O error. */
   request(req: string, args: Readonly<Record<string, string>> = {}): Promise<unknown> {
-    const run = async (): Promise<unknown> => decodeResponse(await this.roundTrip(encodeRequest(req, sortedArgs(args)), req), req);
-    const p = this.chain.then(run, run);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.send(this.prepare(req, args));
+  }
+
+  /** Sends a prepared request; requests made while one is in flight wait their turn. */
+  send(p: PreparedRequest): Promise<unknown> {
+    if (!this.busy) return this.run(p);
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => this.run(p));
   }
 
   /** `stats` for a target (default `top`) with extra string args (e.g. lavd's `nr_samples`). */
@@ -128,25 +146,37 @@ export class ScxStatsClient {
     this.fail(new Error(`connection to ${this.path} closed`));
   }
 
+  private async run(p: PreparedRequest): Promise<unknown> {
+    this.busy = true;
+    try {
+      return decodeResponse(await this.roundTrip(p.line, p.req), p.req);
+    } finally {
+      // Hand the connection to the next waiting request, if any (busy stays set for it).
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.busy = false;
+    }
+  }
+
   /** Writes one request line and resolves to the raw response line. */
-  private roundTrip(line: string, req: string): Promise<string> {
+  private roundTrip(line: Buffer, req: string): Promise<string> {
     const sock = this.socket;
     if (sock === undefined) return Promise.reject(new Error(`not connected to ${this.path}`));
     return new Promise<string>((resolve, reject) => {
       const pending: Pending = { req, resolve, reject, timer: undefined };
       this.pending = pending;
+      const readTimeout = (): void => this.abort(new ScxStatsTimeoutError(`no response to "${req}" from ${this.path} within ${this.readTimeoutMs} ms`));
+      sock.write(line);
+      if (sock.writableLength === 0) {
+        // Handed to the kernel already (the usual case): only the read is left to time.
+        pending.timer = setTimeout(readTimeout, this.readTimeoutMs);
+        return;
+      }
       pending.timer = setTimeout(() => this.abort(new ScxStatsTimeoutError(`writing "${req}" to ${this.path} took longer than ${this.writeTimeoutMs} ms`)), this.writeTimeoutMs);
-      sock.write(line, (err) => {
+      sock.once('drain', () => {
         if (this.pending !== pending) return;
         clearTimeout(pending.timer);
-        if (err) {
-          this.abort(new Error(`writing "${req}" to ${this.path} failed: ${err.message}`));
-          return;
-        }
-        pending.timer = setTimeout(
-          () => this.abort(new ScxStatsTimeoutError(`no response to "${req}" from ${this.path} within ${this.readTimeoutMs} ms`)),
-          this.readTimeoutMs,
-        );
+        pending.timer = setTimeout(readTimeout, this.readTimeoutMs);
       });
     });
   }

@@ -10,7 +10,7 @@ import type { StatSet } from '../../declare/types.js';
 import { errorMessage } from '../../log.js';
 import type { Family } from '../../registry/index.js';
 import type { Source, SourceContext } from '../source.js';
-import { DEFAULT_SCX_STATS_PATH, ScxStatsClient } from './client.js';
+import { DEFAULT_SCX_STATS_PATH, ScxStatsClient, type PreparedRequest } from './client.js';
 import { MetaExport } from './export.js';
 import { planMeta } from './meta.js';
 import { matchOverlay, overlayByName, overlays, type ScxOverlay } from './overlays/index.js';
@@ -39,6 +39,7 @@ export class ScxStatsSource implements Source {
   private readonly client: ScxStatsClient;
   private readonly opts: ScxStatsSourceOptions;
   private readonly backoff: Backoff;
+  private readonly statsRequest: PreparedRequest;
   private readonly owned = new Map<string, Family>();
   private ctx: SourceContext | undefined;
   private current: Current | undefined;
@@ -52,6 +53,7 @@ export class ScxStatsSource implements Source {
     const t = opts.timeoutMs ?? 1000;
     this.client = new ScxStatsClient({ path: this.path, connectTimeoutMs: t, readTimeoutMs: t, writeTimeoutMs: t, maxLineBytes: opts.maxLineBytes });
     this.backoff = opts.backoff ?? new Backoff(500, 10_000);
+    this.statsRequest = this.client.prepare('stats', { target: 'top' });
     if (opts.initialMeta !== undefined) {
       try {
         this.current = this.prepare(opts.initialMeta);
@@ -81,7 +83,7 @@ export class ScxStatsSource implements Source {
     if (exp === undefined) throw new Error('no stats_meta yet');
     let resp: unknown;
     try {
-      resp = await this.client.stats();
+      resp = await this.client.send(this.statsRequest);
       exp.validate(resp);
     } catch (err) {
       this.drop(err);
