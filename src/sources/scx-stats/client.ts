@@ -55,7 +55,10 @@ interface Pending {
   readonly req: string;
   readonly resolve: (line: string) => void;
   readonly reject: (err: Error) => void;
+  /** The write timer, while a write waits for the kernel to take it. */
   timer: NodeJS.Timeout | undefined;
+  /** Written; waiting for the answer under the read deadline. */
+  reading: boolean;
 }
 
 export class ScxStatsClient {
@@ -72,6 +75,7 @@ export class ScxStatsClient {
   /** A request is in flight; others wait in `waiting`, in order. */
   private busy = false;
   private readonly waiting: (() => void)[] = [];
+  private readTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ScxStatsClientOptions = {}) {
     this.path = opts.path ?? DEFAULT_SCX_STATS_PATH;
@@ -146,16 +150,25 @@ export class ScxStatsClient {
     this.fail(new Error(`connection to ${this.path} closed`));
   }
 
-  private async run(p: PreparedRequest): Promise<unknown> {
+  private run(p: PreparedRequest): Promise<unknown> {
     this.busy = true;
-    try {
-      return decodeResponse(await this.roundTrip(p.line, p.req), p.req);
-    } finally {
-      // Hand the connection to the next waiting request, if any (busy stays set for it).
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.busy = false;
-    }
+    return this.roundTrip(p.line, p.req).then(
+      (line) => {
+        this.release();
+        return decodeResponse(line, p.req);
+      },
+      (err: unknown) => {
+        this.release();
+        throw err;
+      },
+    );
+  }
+
+  /** Hands the connection to the next waiting request, if any (busy stays set for it). */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.busy = false;
   }
 
   /** Writes one request line and resolves to the raw response line. */
@@ -163,22 +176,36 @@ export class ScxStatsClient {
     const sock = this.socket;
     if (sock === undefined) return Promise.reject(new Error(`not connected to ${this.path}`));
     return new Promise<string>((resolve, reject) => {
-      const pending: Pending = { req, resolve, reject, timer: undefined };
+      const pending: Pending = { req, resolve, reject, timer: undefined, reading: false };
       this.pending = pending;
-      const readTimeout = (): void => this.abort(new ScxStatsTimeoutError(`no response to "${req}" from ${this.path} within ${this.readTimeoutMs} ms`));
       sock.write(line);
       if (sock.writableLength === 0) {
         // Handed to the kernel already (the usual case): only the read is left to time.
-        pending.timer = setTimeout(readTimeout, this.readTimeoutMs);
+        this.startRead(pending);
         return;
       }
       pending.timer = setTimeout(() => this.abort(new ScxStatsTimeoutError(`writing "${req}" to ${this.path} took longer than ${this.writeTimeoutMs} ms`)), this.writeTimeoutMs);
       sock.once('drain', () => {
         if (this.pending !== pending) return;
         clearTimeout(pending.timer);
-        pending.timer = setTimeout(readTimeout, this.readTimeoutMs);
+        this.startRead(pending);
       });
     });
+  }
+
+  /**
+   * Starts the read deadline. One timer serves every request: it is re-armed with `refresh()` (no new
+   * timer per request) and, when it fires, fails the request only if one is still waiting for its answer.
+   */
+  private startRead(p: Pending): void {
+    p.reading = true;
+    if (this.readTimer === undefined) {
+      this.readTimer = setTimeout(() => {
+        const cur = this.pending;
+        if (cur?.reading === true) this.abort(new ScxStatsTimeoutError(`no response to "${cur.req}" from ${this.path} within ${this.readTimeoutMs} ms`));
+      }, this.readTimeoutMs);
+      this.readTimer.unref();
+    } else this.readTimer.refresh();
   }
 
   private adopt(sock: Socket): void {

@@ -79,6 +79,8 @@ interface ShareNode {
 interface StructNode {
   readonly name: string;
   readonly fields: ReadonlyMap<string, Node>;
+  /** The same fields as a list, walked in order when a response is staged. */
+  readonly list: { readonly name: string; readonly node: Node }[];
   readonly shares: readonly ShareNode[];
   nGauges: number;
   nCounters: number;
@@ -118,6 +120,7 @@ export class MetaExport {
   private readonly root: StructNode;
   private readonly slots: Slot<StatDecl>[] = [];
   private instance: Instance | undefined;
+  private readonly stager = new Stager();
 
   constructor(plan: MetaPlan, opts: ExportOptions = {}) {
     this.top = plan.top;
@@ -170,7 +173,7 @@ export class MetaExport {
       const shareFields = new Set<string>();
       for (const s of ov?.shares ?? []) for (const f of Object.keys(s.fields)) if (ps.fields.get(f)?.kind === 'number') shareFields.add(f);
       const levels = new Set(ov?.levels ?? []);
-      const node: StructNode = { name: ps.name, fields: new Map(), shares: [], nGauges: 0, nCounters: 0, nStrings: 0, nDicts: 0 };
+      const node: StructNode = { name: ps.name, fields: new Map(), list: [], shares: [], nGauges: 0, nCounters: 0, nStrings: 0, nDicts: 0 };
       const fields = node.fields as Map<string, Node>;
       const labelSpec: LabelSpec = Object.fromEntries(ps.labels.map((l) => [l, String]));
 
@@ -228,6 +231,7 @@ export class MetaExport {
         }
         if (entries.length > 0) (node.shares as ShareNode[]).push({ of: s.of, scale: s.scale, entries });
       }
+      for (const [name, n] of fields) node.list.push({ name, node: n });
       return node;
     };
 
@@ -279,15 +283,19 @@ export class MetaExport {
     return problems;
   }
 
-  /** Checks a `stats` response against the meta. Throws ScxStatsProtocolError naming the first problem. */
+  /** Checks a `stats` response against the meta without applying it. Throws ScxStatsProtocolError naming the first problem. */
   validate(resp: unknown): void {
-    validateStruct(resp, this.root, '');
+    this.stager.stage(resp, this.root, this.instance ?? new Instance(this.root, []));
   }
 
-  /** Applies a validated response to the registered series. */
+  /**
+   * Applies a `stats` response. It is checked completely first: on any problem this throws
+   * ScxStatsProtocolError naming it, and nothing is applied.
+   */
   apply(resp: unknown): void {
     if (this.instance === undefined) throw new Error('MetaExport.apply before bind');
-    applyStruct(resp as Record<string, unknown>, this.root, this.instance);
+    this.stager.stage(resp, this.root, this.instance);
+    this.stager.commit();
   }
 }
 
@@ -304,76 +312,144 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function validateStruct(obj: unknown, node: StructNode, path: string): void {
-  if (!isObject(obj)) throw new ScxStatsProtocolError(`stats response ${path || 'top'}: expected an object (struct ${node.name}), got ${typeName(obj)}`);
-  for (const key in obj) {
-    const f = node.fields.get(key);
-    if (f === undefined) continue;
-    const v = obj[key];
-    const where = `${path}.${key}`;
-    if (f.kind === 'number') {
-      if (v === null) continue;
-      if (typeof v !== 'number') throw new ScxStatsProtocolError(`stats response ${where}: expected a number, got ${typeName(v)}`);
-      if (f.nonNegative && v < 0) throw new ScxStatsProtocolError(`stats response ${where}: a count cannot be negative, got ${v}`);
-    } else if (f.kind === 'string') {
-      if (typeof v !== 'string') throw new ScxStatsProtocolError(`stats response ${where}: expected a string, got ${typeName(v)}`);
-    } else {
-      if (!isObject(v)) throw new ScxStatsProtocolError(`stats response ${where}: expected a dict (object), got ${typeName(v)}`);
-      for (const k in v) validateStruct(v[k], f.child, `${where}.${k}`);
+const OP_GAUGE = 0;
+const OP_COUNT = 1;
+const OP_SHARE = 2;
+const OP_INFO = 3;
+
+/**
+ * Walks a response against the meta and records what to do (series slot and value) in flat arrays reused
+ * from interval to interval; `commit` then applies them. Checking and applying in one walk, with nothing
+ * touched until the whole response has passed, keeps a bad response from changing anything.
+ */
+class Stager {
+  private n = 0;
+  private ops = new Uint8Array(256);
+  private nums = new Float64Array(256);
+  private readonly insts: Instance[] = [];
+  private readonly refs: (NumberNode | ShareEntry | StringNode)[] = [];
+  private readonly strs: string[] = [];
+
+  stage(resp: unknown, root: StructNode, inst: Instance): void {
+    this.n = 0;
+    this.struct(resp, root, inst);
+  }
+
+  commit(): void {
+    const { ops, insts, refs, nums, strs } = this;
+    for (let i = 0; i < this.n; i++) {
+      const inst = insts[i] as Instance;
+      const op = ops[i];
+      if (op === OP_GAUGE) {
+        const f = refs[i] as NumberNode;
+        let g = inst.gauges[f.gaugeIndex];
+        if (g === undefined) g = inst.gauges[f.gaugeIndex] = (f.gauge?.family as Family).withValues(inst.labels) as GaugeSeries;
+        g.set(nums[i] as number);
+      } else if (op === OP_COUNT) {
+        const c = (refs[i] as NumberNode).count as CountBinding;
+        let s = inst.counters[c.index];
+        if (s === undefined) s = inst.counters[c.index] = (c.slot.family as Family).withValues(inst.labels) as CounterSeries;
+        if (c.cumulative) s.absolute(nums[i] as number);
+        else s.inc(nums[i]);
+      } else if (op === OP_SHARE) {
+        const e = refs[i] as ShareEntry;
+        let s = inst.counters[e.index];
+        if (s === undefined) {
+          const values = e.labelValue === undefined ? inst.labels : [...inst.labels, e.labelValue];
+          s = inst.counters[e.index] = (e.slot.family as Family).withValues(values) as CounterSeries;
+        }
+        s.inc(nums[i]);
+      } else {
+        applyInfo(refs[i] as StringNode, strs[i] as string, inst);
+      }
+    }
+  }
+
+  private push(op: number, inst: Instance, ref: NumberNode | ShareEntry | StringNode, num: number): void {
+    const i = this.n++;
+    if (i === this.ops.length) {
+      const ops = new Uint8Array(i * 2);
+      ops.set(this.ops);
+      this.ops = ops;
+      const nums = new Float64Array(i * 2);
+      nums.set(this.nums);
+      this.nums = nums;
+    }
+    this.ops[i] = op;
+    this.nums[i] = num;
+    this.insts[i] = inst;
+    this.refs[i] = ref;
+  }
+
+  private struct(obj: unknown, node: StructNode, inst: Instance): void {
+    if (!isObject(obj)) throw new ShapeError('', `expected an object (struct ${node.name}), got ${typeName(obj)}`);
+    const list = node.list;
+    for (let i = 0; i < list.length; i++) {
+      const { name, node: f } = list[i] as { name: string; node: Node };
+      const v = obj[name];
+      if (v === undefined) continue;
+      if (f.kind === 'number') {
+        // serde_json sends NaN (e.g. a percentage of an empty interval) as null: no value this interval.
+        if (v === null) {
+          if (f.gauge?.family !== undefined) this.push(OP_GAUGE, inst, f, NaN);
+          continue;
+        }
+        if (typeof v !== 'number') throw new ShapeError(`.${name}`, `expected a number, got ${typeName(v)}`);
+        if (f.nonNegative && v < 0) throw new ShapeError(`.${name}`, `a count cannot be negative, got ${v}`);
+        if (f.gauge?.family !== undefined) this.push(OP_GAUGE, inst, f, v);
+        if (f.count?.slot.family !== undefined) this.push(OP_COUNT, inst, f, v * f.count.scale);
+      } else if (f.kind === 'string') {
+        if (typeof v !== 'string') throw new ShapeError(`.${name}`, `expected a string, got ${typeName(v)}`);
+        if (f.slot.family !== undefined && inst.infoValues[f.index] !== v) {
+          this.strs[this.n] = v;
+          this.push(OP_INFO, inst, f, 0);
+        }
+      } else {
+        if (!isObject(v)) throw new ShapeError(`.${name}`, `expected a dict (object), got ${typeName(v)}`);
+        let m = inst.dicts[f.index];
+        if (m === undefined) m = inst.dicts[f.index] = new Map();
+        for (const k in v) {
+          let child = m.get(k);
+          if (child === undefined) {
+            // Creating an instance touches no registry: series are resolved at commit.
+            child = new Instance(f.child, [...inst.labels, k]);
+            m.set(k, child);
+          }
+          try {
+            this.struct(v[k], f.child, child);
+          } catch (err) {
+            // The path is built only when something is wrong: `.nodes.0.load`.
+            if (err instanceof ShapeError) throw err.under(`.${name}.${k}`);
+            throw err;
+          }
+        }
+      }
+    }
+    for (const s of node.shares) {
+      const of = obj[s.of];
+      if (typeof of !== 'number') continue;
+      for (const e of s.entries) {
+        const pct = obj[e.field];
+        if (e.slot.family === undefined || pct === undefined) continue;
+        const n = typeof pct === 'number' ? Math.round((pct * of) / s.scale) : 0;
+        if (!(n >= 0)) throw new ShapeError(`.${e.field}`, `a share of ${s.of} cannot be negative, got ${typeName(pct)}`);
+        this.push(OP_SHARE, inst, e, n);
+      }
     }
   }
 }
 
-function applyStruct(obj: Record<string, unknown>, node: StructNode, inst: Instance): void {
-  for (const key in obj) {
-    const f = node.fields.get(key);
-    if (f === undefined) continue;
-    const v = obj[key];
-    if (f.kind === 'number') {
-      // serde_json sends NaN (e.g. a percentage of an empty interval) as null: no value this interval.
-      const n = v === null ? NaN : (v as number);
-      if (f.gauge?.family !== undefined) {
-        let g = inst.gauges[f.gaugeIndex];
-        if (g === undefined) g = inst.gauges[f.gaugeIndex] = f.gauge.family.withValues(inst.labels) as GaugeSeries;
-        g.set(n);
-      }
-      const c = f.count;
-      if (c?.slot.family !== undefined && n === n) {
-        let s = inst.counters[c.index];
-        if (s === undefined) s = inst.counters[c.index] = c.slot.family.withValues(inst.labels) as CounterSeries;
-        if (c.cumulative) s.absolute(n * c.scale);
-        else s.inc(n * c.scale);
-      }
-    } else if (f.kind === 'string') {
-      applyInfo(f, v as string, inst);
-    } else {
-      let m = inst.dicts[f.index];
-      if (m === undefined) m = inst.dicts[f.index] = new Map();
-      const d = v as Record<string, Record<string, unknown>>;
-      for (const k in d) {
-        let child = m.get(k);
-        if (child === undefined) {
-          child = new Instance(f.child, [...inst.labels, k]);
-          m.set(k, child);
-        }
-        applyStruct(d[k] as Record<string, unknown>, f.child, child);
-      }
-    }
+/** A response that does not match the meta: where (`.nodes.0.load`, empty for the top) and what. */
+class ShapeError extends ScxStatsProtocolError {
+  constructor(
+    readonly where: string,
+    readonly what: string,
+  ) {
+    super(`stats response ${where || 'top'}: ${what}`);
   }
-  for (const s of node.shares) {
-    const of = obj[s.of];
-    if (typeof of !== 'number') continue;
-    for (const e of s.entries) {
-      if (e.slot.family === undefined || !(e.field in obj)) continue;
-      const pct = obj[e.field];
-      const n = typeof pct === 'number' ? Math.round((pct * of) / s.scale) : 0;
-      let series = inst.counters[e.index];
-      if (series === undefined) {
-        const values = e.labelValue === undefined ? inst.labels : [...inst.labels, e.labelValue];
-        series = inst.counters[e.index] = e.slot.family.withValues(values) as CounterSeries;
-      }
-      if (n > 0) series.inc(n);
-    }
+
+  under(parent: string): ShapeError {
+    return new ShapeError(parent + this.where, this.what);
   }
 }
 

@@ -81,15 +81,13 @@ export class ScxStatsSource implements Source {
     if (!this.client.connected) await this.connect();
     const exp = this.current?.exp;
     if (exp === undefined) throw new Error('no stats_meta yet');
-    let resp: unknown;
     try {
-      resp = await this.client.send(this.statsRequest);
-      exp.validate(resp);
+      const resp = await this.client.send(this.statsRequest);
+      exp.apply(resp); // checks the whole response before applying any of it
     } catch (err) {
       this.drop(err);
       throw new Error(`${this.path}: ${errorMessage(err)} (connection dropped; reconnecting with backoff)`);
     }
-    exp.apply(resp);
     this.backoff.reset();
     if (!this.up) {
       this.up = true;
