@@ -29,8 +29,11 @@ test('monitor prints what scx_rusty --monitor users expect: a header, name=value
     const second = reports[1] ?? '';
     assert.match(second, /^###### \w{3}, \d{2} \w{3} \d{4} [\d:]{8} GMT ######\n/);
     const lines = second.split('\n');
-    assert.match(lines[1] ?? '', /^cpu_busy=42\.50 load=\d+\.\d\d nr_migrations=0 task_get_err=0 time_used=0\.00$/);
-    assert.match(lines[2] ?? '', /^total=\d+ sync_prev_idle=[\d.]+ wake_sync=[\d.]+$/);
+    // scx_rusty's own lines and short labels (stats.rs ClusterStats::format).
+    assert.match(lines[1] ?? '', /^cpu=42\.50 load=\d+\.\d\d mig=0 task_err=0 time_used=0\.00$/);
+    assert.match(lines[2] ?? '', /^tot=\d+ sync_prev_idle=[\d.]+ wsync=[\d.]+$/);
+    assert.match(lines[3] ?? '', /^prev_idle=[\d.]+ greedy_idle=[\d.]+ pin=[\d.]+$/);
+    assert.match(lines[4] ?? '', /^dir=[\d.]+ dir_greedy=[\d.]+ dir_greedy_far=[\d.]+$/);
     assert.match(second, /^ {2}NODE\[01\] delta=-0\.25 imbal=0\.50 load=225\.00$/m);
     assert.match(second, /^ {4}DOMAIN\[03\] delta=0\.00 imbal=13\.00 load=113\.00$/m);
     assert.match(second, /direct_greedy_cpus=\[255,0\]/);

@@ -5,7 +5,7 @@
  * Works for any response: without meta, nested objects are shown by their field names.
  */
 import type { MetaPlan, PlannedStruct } from './meta.js';
-import type { ScxOverlay } from './overlays/types.js';
+import type { MonitorField, ScxOverlay } from './overlays/types.js';
 
 export interface ReportOptions {
   readonly time: Date;
@@ -46,7 +46,7 @@ function isDictOfObjects(v: unknown): v is Record<string, Record<string, unknown
   return isObject(v) && Object.keys(v).length > 0 && Object.values(v).every(isObject);
 }
 
-function block(v: unknown, struct: PlannedStruct | undefined, indent: string, out: string[], width: number, lines?: readonly (readonly string[])[]): void {
+function block(v: unknown, struct: PlannedStruct | undefined, indent: string, out: string[], width: number, lines?: readonly (readonly MonitorField[])[]): void {
   if (!isObject(v)) {
     if (Array.isArray(v) && v.every(isObject)) {
       v.forEach((item, i) => {
@@ -64,15 +64,18 @@ function block(v: unknown, struct: PlannedStruct | undefined, indent: string, ou
     else scalars.push([k, x]);
   }
   const shown = new Set<string>();
-  const show = (n: string): string => {
+  const show = (n: string, label = n): string => {
     const f = struct?.fields.get(n);
-    return `${n}=${formatValue(v[n], f?.kind === 'number' && f.scalar === 'float')}`;
+    return `${label}=${formatValue(v[n], f?.kind === 'number' && f.scalar === 'float')}`;
   };
-  const pairs = (names: readonly string[]): string[] =>
-    names.filter((n) => scalars.some(([k]) => k === n)).map((n) => {
-      shown.add(n);
-      return show(n);
-    });
+  const pairs = (fields: readonly MonitorField[]): string[] =>
+    fields
+      .map((m) => (typeof m === 'string' ? [m, m] : m))
+      .filter(([n]) => scalars.some(([k]) => k === n))
+      .map(([n, label]) => {
+        shown.add(n);
+        return show(n, label);
+      });
   for (const group of lines ?? []) {
     const p = pairs(group);
     if (p.length > 0) out.push(`${indent}${p.join(' ')}`);

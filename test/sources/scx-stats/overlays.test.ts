@@ -45,6 +45,11 @@ test('each overlay is picked for its scheduler meta and types every number that 
       const named = [...(so.counts ?? []).map((c) => (typeof c === 'string' ? c : c.field)), ...(so.levels ?? []), ...(so.shares ?? []).flatMap((s) => [s.of, ...Object.keys(s.fields)])];
       for (const f of named) assert.ok(fields.includes(f), `${name} overlay names ${sname}.${f}, which the meta lacks`);
     }
+    const top = Object.keys(m[plan.top]?.fields ?? {});
+    for (const f of (overlay?.monitorLines ?? []).flat()) {
+      const field = typeof f === 'string' ? f : f[0];
+      assert.ok(top.includes(field), `${name} monitor line names ${field}, which the meta lacks`);
+    }
     const counters = exp.sets.flatMap((s) => Object.values(s.stats)).filter((d) => d.kind === 'counter');
     assert.ok(counters.every((d) => d.name.startsWith(`scx_${name}_`)), `${name}: counters live under scx_${name}_`);
     // Gauges keep the script's names (with one rename: a name ending in a reserved suffix).

@@ -51,6 +51,9 @@ export interface StructOverlay {
   readonly notes?: Readonly<Record<string, string>>;
 }
 
+/** A field in a monitor line: its name, or `[name, label as the scheduler prints it]`. */
+export type MonitorField = string | readonly [field: string, label: string];
+
 export interface ScxOverlay {
   /** The scheduler, as in `scx_<name>` and the sched_ext `ops` name; counters are prefixed `scx_<name>_`. */
   readonly scheduler: string;
@@ -59,6 +62,9 @@ export interface ScxOverlay {
   /** ... and these fields. */
   readonly signature: readonly string[];
   readonly structs: Readonly<Record<string, StructOverlay>>;
-  /** Human report (`scx-metrics monitor`): lines of top-struct fields in the order the scheduler prints them. */
-  readonly monitorLines?: readonly (readonly string[])[];
+  /**
+   * Human report (`scx-metrics monitor`): lines of top-struct fields in the order the scheduler prints
+   * them; a `[field, label]` pair prints the field under the scheduler's own short label (`tot=`).
+   */
+  readonly monitorLines?: readonly (readonly MonitorField[])[];
 }
