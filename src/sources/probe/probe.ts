@@ -1,0 +1,135 @@
+/**
+ * The scheduler probe as kernel objects: creates its three maps, loads the hand-assembled programs of
+ * programs.ts and attaches them to raw tracepoints, then reads what they counted. No compiler and no libbpf:
+ * only bpf(2) through sys.ts and the kernel's BTF for `task_struct.pid`.
+ */
+import { BpfMap, MapType, ProgType, closeFd, progLoad, rawTracepointOpen } from '../bpf/sys.js';
+import { Btf } from './btf.js';
+import {
+  EVENTS,
+  EVENT_SLOTS,
+  LATENCY_BOUNDS,
+  LATENCY_SLOTS,
+  LATENCY_SUM_SLOT,
+  WAKETS_ENTRIES,
+  migrateProgram,
+  switchProgram,
+  wakeupProgram,
+  type ProbeEvent,
+  type ProgramParams,
+} from './programs.js';
+
+/** What the probe learns from BTF once: it does not change while the kernel runs. */
+export interface KernelLayout {
+  /** Byte offset of `pid` in `struct task_struct`. */
+  readonly pidOffset: number;
+  /** sched_switch passes prev_state (Linux >= 5.18), so preempted tasks are timed too. */
+  readonly switchHasPrevState: boolean;
+}
+
+/** Reads the layout the programs need from the kernel's BTF; throws a BtfError naming what is missing. */
+export function kernelLayout(btf: Btf = Btf.vmlinux()): KernelLayout {
+  const pid = btf.memberPlace('task_struct', 'pid');
+  if (pid.size !== 4) throw new Error(`task_struct.pid is ${pid.size} bytes in this kernel's BTF; the probe expects a 4-byte pid_t`);
+  return { pidOffset: pid.offset, switchHasPrevState: btf.rawTracepointArgs('sched_switch') >= 4 };
+}
+
+/** One read of the probe's maps. */
+export interface ProbeReading {
+  /** Per event, one cumulative count per possible-CPU slot (slot k is CPU `cpus[k]`). */
+  readonly events: Readonly<Record<ProbeEvent, readonly bigint[]>>;
+  /** Run-queue latency: cumulative per-bucket counts summed over CPUs (LATENCY_BOUNDS buckets, then +Inf). */
+  readonly latencyBuckets: readonly bigint[];
+  /** Sum of all recorded latencies, ns. */
+  readonly latencySumNs: bigint;
+}
+
+/** The loaded, attached probe. `detach()` stops counting but keeps the maps readable; `close()` frees all. */
+export class SchedProbe {
+  readonly layout: KernelLayout;
+  private readonly events: BpfMap;
+  private readonly runqlat: BpfMap;
+  private readonly wakets: BpfMap;
+  private progs: number[] = [];
+  private links: number[] = [];
+
+  private constructor(layout: KernelLayout, events: BpfMap, wakets: BpfMap, runqlat: BpfMap) {
+    this.layout = layout;
+    this.events = events;
+    this.wakets = wakets;
+    this.runqlat = runqlat;
+  }
+
+  /** Creates the maps, loads and attaches the programs. On any failure everything created so far is closed. */
+  static load(layout: KernelLayout = kernelLayout()): SchedProbe {
+    const made: BpfMap[] = [];
+    const map = (name: string, type: number, maxEntries: number): BpfMap => {
+      const m = BpfMap.create({ type, keySize: 4, valueSize: 8, maxEntries, name });
+      made.push(m);
+      return m;
+    };
+    let probe: SchedProbe | undefined;
+    try {
+      const events = map('scxp_events', MapType.PERCPU_ARRAY, EVENTS.length);
+      const wakets = map('scxp_wakets', MapType.HASH, WAKETS_ENTRIES);
+      const runqlat = map('scxp_runqlat', MapType.PERCPU_ARRAY, LATENCY_SLOTS);
+      probe = new SchedProbe(layout, events, wakets, runqlat);
+      const p: ProgramParams = { eventsFd: events.fd, waketsFd: wakets.fd, runqlatFd: runqlat.fd, ...layout };
+      probe.attach('sched_wakeup', 'scxp_wakeup', wakeupProgram(p, 'sched_wakeup'));
+      probe.attach('sched_wakeup_new', 'scxp_wakeup_new', wakeupProgram(p, 'sched_wakeup_new'));
+      probe.attach('sched_migrate_task', 'scxp_migrate', migrateProgram(p));
+      probe.attach('sched_switch', 'scxp_switch', switchProgram(p));
+      return probe;
+    } catch (err) {
+      if (probe !== undefined) probe.close();
+      else for (const m of made) m.close();
+      throw err;
+    }
+  }
+
+  private attach(tracepoint: string, name: string, insns: Buffer): void {
+    // The GPL-compatible licence string is what lets the programs call bpf_probe_read_kernel.
+    const prog = progLoad({ type: ProgType.RAW_TRACEPOINT, insns, name, license: 'Dual MIT/GPL' });
+    this.progs.push(prog);
+    this.links.push(rawTracepointOpen(tracepoint, prog));
+  }
+
+  /** True while the programs are attached. */
+  get attached(): boolean {
+    return this.links.length > 0;
+  }
+
+  /** Reads both counting maps (two batch lookups). */
+  read(): ProbeReading {
+    const ev = this.events.lookupBatch();
+    if (ev.count !== EVENTS.length) throw new Error(`probe map scxp_events returned ${ev.count} of ${EVENTS.length} entries`);
+    const events = {} as Record<ProbeEvent, bigint[]>;
+    for (const e of EVENTS) {
+      const slot = EVENT_SLOTS[e];
+      events[e] = this.events.u64s(ev.values.subarray(slot * this.events.valueBytes, (slot + 1) * this.events.valueBytes));
+    }
+    const lat = this.runqlat.lookupBatch();
+    if (lat.count !== LATENCY_SLOTS) throw new Error(`probe map scxp_runqlat returned ${lat.count} of ${LATENCY_SLOTS} entries`);
+    const vb = this.runqlat.valueBytes;
+    const sumAt = (slot: number): bigint => this.runqlat.sumU64(lat.values.subarray(slot * vb, (slot + 1) * vb));
+    const latencyBuckets: bigint[] = [];
+    for (let i = 0; i <= LATENCY_BOUNDS; i++) latencyBuckets.push(sumAt(i));
+    return { events, latencyBuckets, latencySumNs: sumAt(LATENCY_SUM_SLOT) };
+  }
+
+  /** Detaches the programs: counting stops, the maps stay readable. Idempotent. */
+  detach(): void {
+    for (const fd of this.links) closeFd(fd);
+    for (const fd of this.progs) closeFd(fd);
+    this.links = [];
+    this.progs = [];
+  }
+
+  /** Detaches and closes the maps. Idempotent. */
+  close(): void {
+    this.detach();
+    this.events.close();
+    this.wakets.close();
+    this.runqlat.close();
+  }
+}
