@@ -8,8 +8,8 @@
  * gauges only; a stat with closed labels takes one slot per combination of values, labels in declaration
  * order and the last label varying fastest (first label outermost); a ref's explicit `index` places the
  * stat's first slot there and the next stat continues after it; the map has `entries` slots when a ref says
- * so, else one past the highest slot. A stat without `from` counts as a slot of the default `stats` map (a
- * new scheduler's declarations need not say where the number lives: this layout decides it).
+ * so, else one past the highest slot. A stat without `from` is a slot of whichever map is laid out (default
+ * `stats`): a new scheduler's declarations need not say where the number lives, this layout decides it.
  *
  * Left out, with a reason: histograms (a histogram needs a bucket array, not one u64), stats with an open
  * label (no fixed number of slots), other BPF layouts (globals, struct fields), other maps, other sources.
@@ -62,9 +62,12 @@ interface StatsIndexRef {
 
 const DEFAULT_MAP = 'stats';
 
-/** Where a stat is, as far as this layout cares: a slot of `map`, or why it is not a slot at all. */
-function placement(d: StatDecl): { map: string; ref: StatsIndexRef | undefined } | string {
-  if (d.from === undefined) return { map: DEFAULT_MAP, ref: undefined };
+/**
+ * Where a stat is, as far as this layout cares: a slot of `map` (undefined: no `from`, so a slot of whichever
+ * map is laid out), or why it is not a slot at all.
+ */
+function placement(d: StatDecl): { map: string | undefined; ref: StatsIndexRef | undefined } | string {
+  if (d.from === undefined) return { map: undefined, ref: undefined };
   if (d.from.source !== 'bpf') return `read by the ${d.from.source} source, not from a stats map`;
   const ref = d.from as StatsIndexRef;
   if (ref.layout !== 'percpu_array') return `a ${ref.layout ?? 'non-array'} BPF reference, not a stats-map slot`;
@@ -82,7 +85,7 @@ export function cIdent(text: string): string {
  */
 export function enumLayout(set: StatSet, opts: { map?: string } = {}): EnumLayout {
   const decls = Object.values(set.stats);
-  const map = opts.map ?? decls.map(placement).find((p): p is { map: string; ref: StatsIndexRef | undefined } => typeof p !== 'string')?.map ?? DEFAULT_MAP;
+  const map = opts.map ?? firstMap(decls) ?? DEFAULT_MAP;
   const slots: EnumSlot[] = [];
   const skipped: SkippedStat[] = [];
   const byName = new Map<string, EnumSlot>();
@@ -96,7 +99,7 @@ export function enumLayout(set: StatSet, opts: { map?: string } = {}): EnumLayou
       skipped.push({ stat, reason: place });
       continue;
     }
-    if (place.map !== map) {
+    if (place.map !== undefined && place.map !== map) {
       skipped.push({ stat, reason: `a slot of map "${place.map}", not "${map}"` });
       continue;
     }
@@ -138,6 +141,15 @@ export function enumLayout(set: StatSet, opts: { map?: string } = {}): EnumLayou
     skipped,
     indexOf: (stat, labelValues = []) => byKey.get(slotKey(stat, labelValues)),
   };
+}
+
+/** The map named by the first stat that names one. */
+function firstMap(decls: readonly StatDecl[]): string | undefined {
+  for (const d of decls) {
+    const p = placement(d);
+    if (typeof p !== 'string' && p.map !== undefined) return p.map;
+  }
+  return undefined;
 }
 
 function slotKey(stat: StatDecl, values: readonly string[]): string {
