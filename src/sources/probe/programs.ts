@@ -1,12 +1,13 @@
 /**
- * The probe's BPF programs, hand-assembled (see asm.ts) so the agent needs no compiler at run time. Four raw
+ * The probe's BPF programs, hand-assembled (see asm.ts) so the agent needs no compiler at run time. Five raw
  * tracepoint programs share three maps:
  *
  * - `events`: per-CPU array of u64, one slot per event (EVENT_SLOTS), bumped without atomics (the slot is this
  *   CPU's own, and the scheduler tracepoints run with interrupts off).
- * - `wakets`: hash of pid (u32) → the ktime (ns) at which the task became runnable: written at sched_wakeup and
- *   sched_wakeup_new, and at sched_switch for a task switched out still runnable (preempted), when the kernel
- *   passes `prev_state` (4-argument sched_switch, Linux >= 5.18).
+ * - `wakets`: hash of pid (u32) → the ktime (ns) at which the task became runnable, 0 when it is not waiting:
+ *   stamped at sched_wakeup and sched_wakeup_new, and at sched_switch for a task switched out still runnable
+ *   (preempted) when the kernel passes `prev_state` (4-argument sched_switch, Linux >= 5.18); consumed (set
+ *   to 0) when the task is switched in; deleted at sched_process_exit.
  * - `runqlat`: per-CPU array of u64: log2 buckets of the run-queue latency (the time from becoming runnable
  *   to being switched in), then the sum of all latencies in ns (LATENCY_SUM_SLOT).
  *
@@ -39,7 +40,10 @@ export const LATENCY_SUM_SLOT = LATENCY_BOUNDS + 1;
 /** Entries of the `runqlat` map. */
 export const LATENCY_SLOTS = LATENCY_BOUNDS + 2;
 
-/** The pids `wakets` can hold at once; a full map drops new entries (those wakeups are not timed). */
+/**
+ * The tasks `wakets` can hold at once. Entries live from a task's first wakeup to its exit (the exit program
+ * deletes them); when more tasks than this are alive, the newest are not timed.
+ */
 export const WAKETS_ENTRIES = 16384;
 
 /** What the program builders need from the loader. */
@@ -58,7 +62,7 @@ const PID = -4; // u32: a pid, the key of `wakets`
 const SLOT = -8; // u32: the key of a per-CPU array
 const STAMP = -16; // u64: a timestamp, the value written to `wakets`
 
-/** sched_switch(preempt, prev, next[, prev_state]): count, time a preempted prev, and record next's wait. */
+/** sched_switch(preempt, prev, next[, prev_state]): count, stamp a preempted prev, and record next's wait. */
 export function switchProgram(p: ProgramParams): Buffer {
   const a = new Asm();
   a.mov(R6, R1); // ctx survives helper calls in R6
@@ -68,15 +72,17 @@ export function switchProgram(p: ProgramParams): Buffer {
     a.ldxDw(R7, R6, 24).jneImm(R7, 0, 'next');
     a.ldxDw(R7, R6, 8);
     readPid(a, R7, p.pidOffset).jeqImm(R1, 0, 'next');
-    stampPid(a, p.waketsFd);
+    stampPid(a, p.waketsFd, 'next');
   }
   a.label('next');
   a.ldxDw(R7, R6, 16);
   readPid(a, R7, p.pidOffset).jeqImm(R1, 0, 'out');
   a.ldMapFd(R1, p.waketsFd).mov(R2, R10).addImm(R2, PID).call(Helper.mapLookupElem);
   a.jeqImm(R0, 0, 'out');
-  a.ldxDw(R8, R0, 0); // when next became runnable
-  a.ldMapFd(R1, p.waketsFd).mov(R2, R10).addImm(R2, PID).call(Helper.mapDeleteElem);
+  a.ldxDw(R8, R0, 0); // when next became runnable; 0 when no wait is pending
+  a.jeqImm(R8, 0, 'out');
+  // Consume the stamp in place: cheaper than a delete (no bucket lock, no element freed and reallocated).
+  a.stDw(R0, 0, 0);
   a.call(Helper.ktimeGetNs);
   a.jgt(R8, R0, 'out'); // a stamp from the future: skip rather than record a huge latency
   a.mov(R9, R0).sub(R9, R8); // R9 = latency in ns
@@ -96,15 +102,25 @@ export function wakeupProgram(p: ProgramParams, event: 'sched_wakeup' | 'sched_w
   bump(a, p.eventsFd, EVENT_SLOTS[event], 'counted');
   a.ldxDw(R7, R6, 0);
   readPid(a, R7, p.pidOffset).jeqImm(R1, 0, 'out');
-  stampPid(a, p.waketsFd);
+  stampPid(a, p.waketsFd, 'out');
   a.label('out').movImm(R0, 0).exit();
   return a.assemble();
 }
 
-/** sched_migrate_task(p, dest_cpu): count only. */
-export function migrateProgram(p: ProgramParams): Buffer {
+/** sched_process_exit(p, ...): forget p's entry, so `wakets` holds live tasks only. */
+export function exitProgram(p: ProgramParams): Buffer {
   const a = new Asm();
-  bump(a, p.eventsFd, EVENT_SLOTS.sched_migrate_task, 'counted');
+  a.ldxDw(R7, R1, 0);
+  readPid(a, R7, p.pidOffset).jeqImm(R1, 0, 'out');
+  a.ldMapFd(R1, p.waketsFd).mov(R2, R10).addImm(R2, PID).call(Helper.mapDeleteElem);
+  a.label('out').movImm(R0, 0).exit();
+  return a.assemble();
+}
+
+/** Counts one event and nothing else: sched_migrate_task always, every event when latency is off. */
+export function countProgram(eventsFd: number, event: ProbeEvent): Buffer {
+  const a = new Asm();
+  bump(a, eventsFd, EVENT_SLOTS[event], 'counted');
   a.movImm(R0, 0).exit();
   return a.assemble();
 }
@@ -133,9 +149,17 @@ function readPid(a: Asm, task: number, pidOffset: number): Asm {
   return a.ldxW(R1, R10, PID);
 }
 
-/** wakets[pid at PID] = now. Clobbers R0-R5. */
-function stampPid(a: Asm, fd: number): void {
-  a.call(Helper.ktimeGetNs).stxDw(R10, STAMP, R0);
+/**
+ * wakets[pid at PID] = now, then continue at `done`. An existing entry is overwritten in place through the
+ * lookup's pointer; only a task seen for the first time costs an update (which allocates its element).
+ * Clobbers R0-R5 and R8.
+ */
+function stampPid(a: Asm, fd: number, done: string): void {
+  a.call(Helper.ktimeGetNs).mov(R8, R0);
+  a.ldMapFd(R1, fd).mov(R2, R10).addImm(R2, PID).call(Helper.mapLookupElem);
+  a.jeqImm(R0, 0, `${done}_insert`);
+  a.stxDw(R0, 0, R8).ja(done);
+  a.label(`${done}_insert`).stxDw(R10, STAMP, R8);
   a.ldMapFd(R1, fd).mov(R2, R10).addImm(R2, PID).mov(R3, R10).addImm(R3, STAMP).movImm(R4, BPF_ANY).call(Helper.mapUpdateElem);
 }
 

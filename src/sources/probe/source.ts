@@ -13,8 +13,14 @@ import { probeStats } from './stats.js';
 
 type ProbeFamilies = Families<typeof probeStats.stats>;
 
+export interface ProbeSourceOptions {
+  /** Time run-queue latency (default true); see ProbeOptions.latency. */
+  readonly latency?: boolean;
+}
+
 export class ProbeSource implements Source {
   readonly name = 'probe';
+  private readonly latencyOn: boolean;
   private probe: SchedProbe | undefined;
   private families: ProbeFamilies | undefined;
   /** The layout, or why BTF could not give it; it cannot change while the kernel runs, so it is read once. */
@@ -23,12 +29,20 @@ export class ProbeSource implements Source {
   private readonly perCpu = new Map<string, (CounterSeries | undefined)[]>();
   private latency: HistogramSeries | undefined;
 
+  constructor(opts: ProbeSourceOptions = {}) {
+    this.latencyOn = opts.latency ?? true;
+  }
+
   stats(): readonly StatSet[] {
     return [probeStats];
   }
 
   attach(ctx: SourceContext): void {
     this.families = ctx.registry.register(probeStats);
+    if (!this.latencyOn) {
+      this.probe = SchedProbe.load({ latency: false });
+      return;
+    }
     if (this.layout === undefined) {
       try {
         this.layout = kernelLayout();
@@ -37,14 +51,14 @@ export class ProbeSource implements Source {
       }
     }
     if (this.layout instanceof Error) throw new Error(`cannot read the kernel's BTF: ${this.layout.message}`);
-    this.probe = SchedProbe.load(this.layout);
+    this.probe = SchedProbe.load({ layout: this.layout });
     this.latency = this.families.runqueue_latency.with();
   }
 
   collect(): void {
     const probe = this.probe;
     const fams = this.families;
-    if (probe === undefined || fams === undefined || this.latency === undefined) return;
+    if (probe === undefined || fams === undefined) return;
     const r = probe.read();
     const cpus = possibleCpus().ids;
     for (const e of EVENTS) {
@@ -65,7 +79,7 @@ export class ProbeSource implements Source {
         h.absolute(Number(v));
       }
     }
-    this.latency.absolute(r.latencyBuckets.map(Number), Number(r.latencySumNs) / 1e9);
+    this.latency?.absolute(r.latencyBuckets.map(Number), Number(r.latencySumNs) / 1e9);
   }
 
   /** The loaded probe, for callers that detach it (tests stop counting before comparing). */
