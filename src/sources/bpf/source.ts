@@ -182,7 +182,7 @@ export class BpfSource implements Source {
   private explain(st: MapState, err: unknown): string {
     let msg = `map "${st.plan.name}": ${errorMessage(err)}`;
     if (err instanceof BpfError && err.code === 'EPERM' && st.locator.kind === 'programs') {
-      msg += ' (finding maps through their programs needs CAP_SYS_ADMIN; run as root, or pin the maps and pass --bpf-pin)';
+      msg += " (to find a scheduler's maps through its programs; run as root, or pin the maps readable and pass --bpf-pin)";
     }
     return msg;
   }
