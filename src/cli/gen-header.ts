@@ -9,11 +9,11 @@ import { cHeader } from '../codegen/c-header.js';
 import type { StatSet } from '../declare/types.js';
 import { errorMessage } from '../log.js';
 import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
-import { findProfile, profileNames } from './profiles.js';
+import { findProfile, profiles } from '../../profiles/index.js';
 
 export function genHeaderFlags(): FlagSpecs {
   return {
-    scheduler: { type: 'string', metavar: 'NAME', help: `A built-in scheduler profile (${profileNames().join(', ') || 'none'})` },
+    scheduler: { type: 'string', metavar: 'NAME', help: `A built-in scheduler profile (${Object.keys(profiles).join(', ')})` },
     stats: { type: 'string', metavar: 'MODULE', help: 'A JavaScript module exporting a StatSet (defineStats) as default or as "stats"' },
     output: { type: 'string', short: 'o', metavar: 'FILE', help: 'Write the header to FILE instead of stdout' },
     prefix: { type: 'string', metavar: 'NAME', help: 'Prefix of the C names, e.g. RUSTY for RUSTY_STAT_* (default: the set name)' },
@@ -54,8 +54,8 @@ export async function genHeaderCommand(values: FlagValues): Promise<number> {
   let set: StatSet;
   if (scheduler !== undefined) {
     const found = findProfile(scheduler);
-    if (found === undefined) throw new UsageError(`--scheduler: no profile "${scheduler}" (expected one of: ${profileNames().join(', ') || 'none'})`);
-    set = found;
+    if (found === undefined) throw new UsageError(`--scheduler: no profile "${scheduler}" (profiles: ${Object.keys(profiles).join(', ')})`);
+    set = found.stats;
   } else {
     set = await loadStatsModule(statsPath as string);
   }

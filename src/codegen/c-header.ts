@@ -36,7 +36,10 @@ export function cHeader(set: StatSet, opts: CHeaderOptions = {}): CHeader {
   const P = cIdent(opts.prefix ?? set.name);
   if (!C_IDENT.test(P)) throw new Error(`C prefix "${P}" is not a C identifier (expected [A-Za-z_][A-Za-z0-9_]*)`);
   const mapName = layout.map;
-  if (layout.slots.length === 0) throw new Error(`stats "${set.name}" have no counter or gauge in map "${layout.map}" (nothing to put in the enum)`);
+  if (layout.slots.length === 0) {
+    const why = layout.skipped[0];
+    throw new Error(`stats "${set.name}" have no stats-enum slot in map "${layout.map}"${why === undefined ? '' : ` (${why.stat.key}: ${why.reason})`}`);
+  }
   const p = P.toLowerCase();
   const guard = `SCX_METRICS_${P}_STATS_H`;
   const enumName = `${p}_stat_idx`;

@@ -1,20 +1,17 @@
 /**
- * The enum layout: how a set of declarations maps onto a per-CPU array of u64 indexed by a C enum (the layout
- * of scx_rusty's, scx_nest's and scx_flatcg's `stats` maps). This is the ONE place that decides which slot a
- * stat and label value occupies: the C header generator prints it, and a reader of the map must use it too,
- * so the BPF side and user space cannot drift.
+ * The enum layout as the C header prints it: the slots of one per-CPU u64 stats map, taken from the BPF
+ * source's own `enumEntries`/`planMaps` (src/sources/bpf/layout.ts: the ONE rule for which slot a stat and
+ * label value occupies), plus what only C needs: an identifier per slot, checked for collisions, and the list
+ * of declared stats that are not slots of the map, with the reason.
  *
- * Rules (the same the BPF source's `statsIndex()` references document): declaration order; counters and
- * gauges only; a stat with closed labels takes one slot per combination of values, labels in declaration
- * order and the last label varying fastest (first label outermost); a ref's explicit `index` places the
- * stat's first slot there and the next stat continues after it; the map has `entries` slots when a ref says
- * so, else one past the highest slot. A stat without `from` is a slot of whichever map is laid out (default
- * `stats`): a new scheduler's declarations need not say where the number lives, this layout decides it.
- *
- * Left out, with a reason: histograms (a histogram needs a bucket array, not one u64), stats with an open
- * label (no fixed number of slots), other BPF layouts (globals, struct fields), other maps, other sources.
+ * The rule (layout.ts): stats whose `from` is a `statsIndex()` reference of the map, in declaration order,
+ * each taking the next index unless it names one; closed labels expand to one slot per combination, first
+ * label outermost; max_entries is the refs' `entries` or one past the highest slot.
  */
+import { DeclarationError } from '../declare/naming.js';
 import type { StatDecl, StatSet } from '../declare/types.js';
+import { enumEntries, planMaps } from '../sources/bpf/layout.js';
+import { isBpfRef } from '../sources/bpf/ref.js';
 
 /** One slot of the enum. */
 export interface EnumSlot {
@@ -39,131 +36,76 @@ export interface EnumLayout {
   readonly map: string;
   /** Slots in index order (an explicit `index` may leave holes). */
   readonly slots: readonly EnumSlot[];
-  /** max_entries of the map: a ref's `entries`, else one past the highest slot. */
+  /** max_entries of the map. */
   readonly entries: number;
   readonly skipped: readonly SkippedStat[];
-  /** The slot of a stat and its label values (in label order); undefined when it has none. */
-  indexOf(stat: StatDecl, labelValues?: readonly string[]): number | undefined;
 }
 
-/** Thrown when two slots would get the same index or C name, or `entries` is too small. */
+/** Thrown when the set cannot be laid out (also wraps the BPF layout's DeclarationErrors). */
 export class LayoutError extends Error {
   override name = 'LayoutError';
 }
 
-/** The fields of the BPF source's `statsIndex()` reference this layout reads (see src/sources/bpf/ref.ts). */
-interface StatsIndexRef {
-  readonly source: 'bpf';
-  readonly layout?: string;
-  readonly map?: string;
-  readonly index?: number;
-  readonly entries?: number;
-}
-
 const DEFAULT_MAP = 'stats';
-
-/**
- * Where a stat is, as far as this layout cares: a slot of `map` (undefined: no `from`, so a slot of whichever
- * map is laid out), or why it is not a slot at all.
- */
-function placement(d: StatDecl): { map: string | undefined; ref: StatsIndexRef | undefined } | string {
-  if (d.from === undefined) return { map: undefined, ref: undefined };
-  if (d.from.source !== 'bpf') return `read by the ${d.from.source} source, not from a stats map`;
-  const ref = d.from as StatsIndexRef;
-  if (ref.layout !== 'percpu_array') return `a ${ref.layout ?? 'non-array'} BPF reference, not a stats-map slot`;
-  return { map: ref.map ?? DEFAULT_MAP, ref };
-}
 
 /** Upper-case C identifier part: letters, digits and `_`. */
 export function cIdent(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 }
 
-/**
- * Lays a set out as an enum-indexed per-CPU u64 array: the stats of `map` (default: the first stats-map
- * slot's map, else `stats`). Throws LayoutError on overlapping indices, colliding C names or too few entries.
- */
-export function enumLayout(set: StatSet, opts: { map?: string } = {}): EnumLayout {
-  const decls = Object.values(set.stats);
-  const map = opts.map ?? firstMap(decls) ?? DEFAULT_MAP;
-  const slots: EnumSlot[] = [];
-  const skipped: SkippedStat[] = [];
-  const byName = new Map<string, EnumSlot>();
-  const byIndex = new Map<number, EnumSlot>();
-  const byKey = new Map<string, number>();
-  let next = 0;
-  let entries: number | undefined;
-  for (const stat of decls) {
-    const place = placement(stat);
-    if (typeof place === 'string') {
-      skipped.push({ stat, reason: place });
-      continue;
-    }
-    if (place.map !== undefined && place.map !== map) {
-      skipped.push({ stat, reason: `a slot of map "${place.map}", not "${map}"` });
-      continue;
-    }
-    if (stat.kind === 'histogram') {
-      skipped.push({ stat, reason: 'a histogram needs a bucket array, not one u64 slot' });
-      continue;
-    }
-    const labels = Object.entries(stat.labels);
-    const open = labels.find(([, v]) => v === String);
-    if (open !== undefined) {
-      skipped.push({ stat, reason: `label "${open[0]}" has open values, so the number of slots is not fixed` });
-      continue;
-    }
-    if (place.ref?.entries !== undefined) entries = Math.max(entries ?? 0, place.ref.entries);
-    let index = place.ref?.index ?? next;
-    for (const values of combinations(labels.map(([, v]) => v as readonly string[]))) {
-      const cName = [cIdent(stat.key), ...values.map(cIdent)].join('_');
-      const slot: EnumSlot = { index, stat, labelValues: values, cName };
-      const taken = byIndex.get(index);
-      if (taken !== undefined) throw new LayoutError(`stats "${describe(taken.stat, taken.labelValues)}" and "${describe(stat, values)}" both take slot ${index} of map "${map}"`);
-      const clash = byName.get(cName);
-      if (clash !== undefined) throw new LayoutError(`stats "${describe(clash.stat, clash.labelValues)}" and "${describe(stat, values)}" both become the C name ${cName}`);
-      byIndex.set(index, slot);
-      byName.set(cName, slot);
-      byKey.set(slotKey(stat, values), index);
-      slots.push(slot);
-      index++;
-    }
-    next = index;
-  }
-  slots.sort((a, b) => a.index - b.index);
-  const needed = slots.length === 0 ? 0 : (slots[slots.length - 1] as EnumSlot).index + 1;
-  if (entries !== undefined && entries < needed) throw new LayoutError(`map "${map}" is declared with ${entries} entries but its stats use slots up to ${needed - 1}`);
-  return {
-    set,
-    map,
-    slots,
-    entries: entries ?? needed,
-    skipped,
-    indexOf: (stat, labelValues = []) => byKey.get(slotKey(stat, labelValues)),
-  };
-}
-
-/** The map named by the first stat that names one. */
-function firstMap(decls: readonly StatDecl[]): string | undefined {
-  for (const d of decls) {
-    const p = placement(d);
-    if (typeof p !== 'string' && p.map !== undefined) return p.map;
-  }
+/** Why a stat is not a slot of `map`, or undefined when it is one. */
+function notASlot(d: StatDecl, map: string): string | undefined {
+  const ref = d.from;
+  if (ref === undefined) return 'no `from`; give it `from: statsIndex()` to make it a slot of the stats map';
+  if (!isBpfRef(ref)) return `read by the ${ref.source} source, not from a BPF map`;
+  if (ref.layout !== 'percpu_array') return `a ${ref.layout} BPF reference (map "${ref.map}"), not a stats-enum slot`;
+  if (ref.map !== map) return `a slot of map "${ref.map}", not "${map}"`;
   return undefined;
 }
 
-function slotKey(stat: StatDecl, values: readonly string[]): string {
-  return [stat.key, ...values].join('\u0000');
-}
-
-function describe(stat: StatDecl, values: readonly string[]): string {
-  const labels = Object.keys(stat.labels);
-  return values.length === 0 ? stat.key : `${stat.key}{${values.map((v, i) => `${labels[i]}=${v}`).join(',')}}`;
-}
-
-/** Every combination of one value per list, the last list varying fastest. One empty combination for none. */
-function combinations(lists: readonly (readonly string[])[]): string[][] {
-  let out: string[][] = [[]];
-  for (const list of lists) out = out.flatMap((prefix) => list.map((v) => [...prefix, v]));
+/** The per-CPU array maps a set's stats name, in order of first mention. */
+export function enumMaps(set: StatSet): string[] {
+  const out: string[] = [];
+  for (const d of Object.values(set.stats)) {
+    if (isBpfRef(d.from) && d.from.layout === 'percpu_array' && !out.includes(d.from.map)) out.push(d.from.map);
+  }
   return out;
+}
+
+/**
+ * Lays out the stats-enum map `map` of a set (default: the first per-CPU array map its stats name, else
+ * `stats`). Throws LayoutError for declarations the BPF layout rejects and for colliding C names.
+ */
+export function enumLayout(set: StatSet, opts: { map?: string } = {}): EnumLayout {
+  const map = opts.map ?? enumMaps(set)[0] ?? DEFAULT_MAP;
+  let entries;
+  let maxEntries = 0;
+  try {
+    entries = enumEntries(set, map);
+    maxEntries = planMaps(set).find((p) => p.name === map && p.layout === 'percpu_array')?.shape.maxEntries ?? 0;
+  } catch (err) {
+    if (err instanceof DeclarationError) throw new LayoutError(err.message);
+    throw err;
+  }
+  const slots: EnumSlot[] = [];
+  const byName = new Map<string, EnumSlot>();
+  for (const e of entries) {
+    const cName = [cIdent(e.decl.key), ...e.labelValues.map(cIdent)].join('_');
+    const slot: EnumSlot = { index: e.index, stat: e.decl, labelValues: e.labelValues, cName };
+    const clash = byName.get(cName);
+    if (clash !== undefined) throw new LayoutError(`stats "${describe(clash)}" and "${describe(slot)}" both become the C name ${cName}`);
+    byName.set(cName, slot);
+    slots.push(slot);
+  }
+  const skipped: SkippedStat[] = [];
+  for (const stat of Object.values(set.stats)) {
+    const reason = notASlot(stat, map);
+    if (reason !== undefined) skipped.push({ stat, reason });
+  }
+  return { set, map, slots, entries: maxEntries, skipped };
+}
+
+function describe(s: EnumSlot): string {
+  const labels = Object.keys(s.stat.labels);
+  return s.labelValues.length === 0 ? s.stat.key : `${s.stat.key}{${s.labelValues.map((v, i) => `${labels[i]}=${v}`).join(',')}}`;
 }

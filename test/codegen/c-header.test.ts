@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counter, defineStats, gauge } from '../../src/declare/index.js';
 import { cHeader, cString } from '../../src/codegen/c-header.js';
+import { statsIndex } from '../../src/sources/bpf/ref.js';
 
 const set = defineStats({
   name: 'rusty',
   help: 'scx_rusty stats',
   stats: {
-    dispatched_tasks: counter({ help: 'Tasks dispatched, by path', labels: { type: ['wsync', 'dsq'] } }),
-    load: gauge({ help: 'Load "now"' }),
+    dispatched_tasks: counter({ help: 'Tasks dispatched, by path', labels: { type: ['wsync', 'dsq'] }, from: statsIndex() }),
+    load: gauge({ help: 'Load "now"', from: statsIndex() }),
   },
 });
 
@@ -93,7 +94,7 @@ test('header text is byte-exact (golden)', () => {
 });
 
 test('prefix and map name options; counters only means no stat_set', () => {
-  const counters = defineStats({ name: 'scx_nest', help: 'n', stats: { consumed: counter({ help: 'c' }) } });
+  const counters = defineStats({ name: 'scx_nest', help: 'n', stats: { consumed: counter({ help: 'c', from: statsIndex({ map: 'nest_stats' }) }) } });
   const h = cHeader(counters, { prefix: 'nest', mapName: 'nest_stats' }).text;
   assert.match(h, /^\tNEST_STAT_CONSUMED = 0, +\/\* consumed_total \*\/$/m);
   assert.match(h, /^#define NEST_NR_STATS 1$/m);
@@ -101,6 +102,8 @@ test('prefix and map name options; counters only means no stat_set', () => {
   assert.match(h, /bpf_map_lookup_elem\(&nest_stats, &key\)/);
   assert.doesNotMatch(h, /stat_set/);
   assert.match(cHeader(counters).text, /SCX_NEST_STAT_CONSUMED/);
+  assert.match(cHeader(counters).text, /^} nest_stats SEC/m, "the map name defaults to the declarations' map");
+  assert.throws(() => cHeader(counters, { mapName: 'stats' }), /no stats-enum slot in map "stats" \(consumed: a slot of map "nest_stats", not "stats"\)/);
   assert.throws(() => cHeader(counters, { mapName: 'bad-name' }), /map name "bad-name" is not a C identifier/);
   assert.throws(() => cHeader(counters, { prefix: '9x' }), /C prefix "9X" is not a C identifier/);
 });

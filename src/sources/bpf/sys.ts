@@ -29,6 +29,8 @@ const Cmd = {
   MAP_GET_FD_BY_ID: 14,
   OBJ_GET_INFO_BY_FD: 15,
   RAW_TRACEPOINT_OPEN: 17,
+  BTF_LOAD: 18,
+  BTF_GET_FD_BY_ID: 19,
   MAP_LOOKUP_BATCH: 24,
 } as const;
 type CmdName = keyof typeof Cmd;
@@ -48,6 +50,8 @@ const CAPABILITY: Record<CmdName, string> = {
   MAP_GET_FD_BY_ID: 'CAP_SYS_ADMIN',
   OBJ_GET_INFO_BY_FD: 'CAP_BPF',
   RAW_TRACEPOINT_OPEN: 'CAP_BPF and CAP_PERFMON',
+  BTF_LOAD: 'CAP_BPF',
+  BTF_GET_FD_BY_ID: 'CAP_SYS_ADMIN',
   MAP_LOOKUP_BATCH: 'a readable map fd (CAP_BPF, or a pin whose file mode allows reading)',
 };
 
@@ -226,7 +230,10 @@ export interface MapInfo {
   readonly flags: number;
   /** Up to 15 chars; not unique. */
   readonly name: string;
+  /** Id of the BTF object describing the map, 0 when none. */
   readonly btfId: number;
+  /** BTF type id of the value (a DATASEC for libbpf's `.bss`/`.data`), 0 when none. */
+  readonly btfValueTypeId: number;
 }
 
 /** What the kernel reports about a program (`struct bpf_prog_info`), with the ids of the maps it uses. */
@@ -262,6 +269,7 @@ export function mapInfo(fd: number): MapInfo {
     flags: b.readUInt32LE(20),
     name: readName(b, 24),
     btfId: b.readUInt32LE(64),
+    btfValueTypeId: b.readUInt32LE(72),
   };
 }
 
@@ -356,6 +364,55 @@ export function objGet(path: string, opts: { readOnly?: boolean } = {}): number 
   return bpf('OBJ_GET', attr, path);
 }
 
+// ---- BTF ----
+
+/** Opens a BTF object by id; undefined when it no longer exists. */
+export function btfFdById(id: number): number | undefined {
+  const attr = Buffer.alloc(ATTR_SIZE);
+  attr.writeUInt32LE(id, 0);
+  const r = bpfTry('BTF_GET_FD_BY_ID', attr);
+  if (r === -ENOENT) return undefined;
+  if (r < 0) throwErrno('BTF_GET_FD_BY_ID', r, `btf id ${id}`);
+  return r;
+}
+
+/** The raw BTF blob (header, types, strings) of a BTF object by id; undefined when it no longer exists. */
+export function btfRawById(id: number): Buffer | undefined {
+  const fd = btfFdById(id);
+  if (fd === undefined) return undefined;
+  try {
+    const info = Buffer.alloc(32);
+    objInfo(fd, info, `btf id ${id}`); // btf_size 0: the kernel only reports the size
+    const size = info.readUInt32LE(8);
+    const data = Buffer.alloc(size);
+    info.fill(0);
+    info.writeBigUInt64LE(ptr(data), 0);
+    info.writeUInt32LE(size, 8);
+    objInfo(fd, info, `btf id ${id}`);
+    return data;
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/** BTF_LOAD: loads a raw BTF blob, returns its fd. Mostly for tests (libbpf loads a scheduler's BTF). */
+export function btfLoad(raw: Buffer): number {
+  const log = Buffer.alloc(64 * 1024);
+  const attr = Buffer.alloc(ATTR_SIZE);
+  attr.writeBigUInt64LE(ptr(raw), 0);
+  attr.writeBigUInt64LE(ptr(log), 8);
+  attr.writeUInt32LE(raw.length, 16);
+  attr.writeUInt32LE(log.length, 20);
+  attr.writeUInt32LE(1, 24);
+  const r = bpfTry('BTF_LOAD', attr);
+  if (r >= 0) return r;
+  const end = log.indexOf(0);
+  const text = log.subarray(0, end < 0 ? log.length : end).toString('utf8').trimEnd();
+  const e = new BpfError('BPF_BTF_LOAD', -r, undefined, CAPABILITY.BTF_LOAD, text === '' ? undefined : text);
+  if (text !== '') e.message += `\nBTF log:\n${text}`;
+  throw e;
+}
+
 // ---- maps ----
 
 /** What MAP_CREATE needs. Names allow [A-Za-z0-9_.], at most 15 chars. */
@@ -366,6 +423,8 @@ export interface MapSpec {
   readonly maxEntries: number;
   readonly flags?: number;
   readonly name?: string;
+  /** BTF describing the value (e.g. a DATASEC for a `.bss`-style map): a BTF fd and the value type id. */
+  readonly btf?: { readonly fd: number; readonly valueTypeId: number };
 }
 
 /** MAP_CREATE; returns the fd. Mostly for tests: schedulers create their own maps. */
@@ -381,6 +440,10 @@ export function createMap(spec: MapSpec): number {
   attr.writeUInt32LE(spec.maxEntries, 12);
   attr.writeUInt32LE(spec.flags ?? 0, 16);
   attr.write(name, 28, 'utf8');
+  if (spec.btf !== undefined) {
+    attr.writeUInt32LE(spec.btf.fd, 48);
+    attr.writeUInt32LE(spec.btf.valueTypeId, 56);
+  }
   return bpf('MAP_CREATE', attr, name === '' ? undefined : `map "${name}"`);
 }
 
@@ -585,7 +648,8 @@ export class BpfMap {
 
   /**
    * Maps a BPF_F_MMAPABLE array read-only into memory: reads then cost no syscall. The view keeps the map
-   * alive until it is closed (or this map is).
+   * alive until it is closed (or this map is). The kernel maps only fds opened for writing (a read-only
+   * file loses VM_SHARED, and bpf_map_mmap answers EINVAL), though the mapping itself is PROT_READ.
    */
   mmap(): MmapView {
     this.check();
