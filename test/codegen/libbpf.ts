@@ -41,7 +41,9 @@ function lib(): Lib {
     destroyLink: (link) => f.destroyLink(link) as number,
     findMap: (obj, name) => f.findMap(obj, name) as unknown,
     mapFd: (map) => f.mapFd(map) as number,
-    close: (obj) => f.close(obj),
+    close: (obj) => {
+      f.close(obj);
+    },
   };
   return cached;
 }

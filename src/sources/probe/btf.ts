@@ -12,27 +12,27 @@ export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 const MAGIC = 0xeb9f;
 
 /** BTF kinds (BTF_KIND_*). */
-const enum Kind {
-  Int = 1,
-  Ptr = 2,
-  Array = 3,
-  Struct = 4,
-  Union = 5,
-  Enum = 6,
-  Fwd = 7,
-  Typedef = 8,
-  Volatile = 9,
-  Const = 10,
-  Restrict = 11,
-  Func = 12,
-  FuncProto = 13,
-  Var = 14,
-  Datasec = 15,
-  Float = 16,
-  DeclTag = 17,
-  TypeTag = 18,
-  Enum64 = 19,
-}
+const Kind = {
+  Int: 1,
+  Ptr: 2,
+  Array: 3,
+  Struct: 4,
+  Union: 5,
+  Enum: 6,
+  Fwd: 7,
+  Typedef: 8,
+  Volatile: 9,
+  Const: 10,
+  Restrict: 11,
+  Func: 12,
+  FuncProto: 13,
+  Var: 14,
+  Datasec: 15,
+  Float: 16,
+  DeclTag: 17,
+  TypeTag: 18,
+  Enum64: 19,
+} as const;
 
 /** Thrown when the BTF is malformed or lacks what was asked for; the message names the type or member. */
 export class BtfError extends Error {

@@ -22,7 +22,7 @@ const has = (caps: bigint, cap: bigint): boolean => ((caps >> cap) & 1n) === 1n;
 export function missingForProbe(caps: bigint): string | undefined {
   if (has(caps, CAP_SYS_ADMIN) || (has(caps, CAP_BPF) && has(caps, CAP_PERFMON))) return undefined;
   const lack = [!has(caps, CAP_BPF) && 'CAP_BPF', !has(caps, CAP_PERFMON) && 'CAP_PERFMON'].filter((x) => x !== false);
-  return `${lack.join(' and ')} (or CAP_SYS_ADMIN; running as root gives all)`;
+  return `${lack.join(' and ')} (root has them)`;
 }
 
 /** missingForProbe for this process. */

@@ -9,8 +9,8 @@ test('privilege check: CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN; names what is missi
   const bit = (n: number): bigint => 1n << BigInt(n);
   assert.equal(missingForProbe(bit(39) | bit(38)), undefined);
   assert.equal(missingForProbe(bit(21)), undefined);
-  assert.equal(missingForProbe(0n), 'CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN; running as root gives all)');
-  assert.equal(missingForProbe(bit(39)), 'CAP_PERFMON (or CAP_SYS_ADMIN; running as root gives all)');
+  assert.equal(missingForProbe(0n), 'CAP_BPF and CAP_PERFMON (root has them)');
+  assert.equal(missingForProbe(bit(39)), 'CAP_PERFMON (root has them)');
   assert.equal(effectiveCaps('Name:\tx\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\n'), 0x1ffffffffffn);
   assert.throws(() => effectiveCaps('Name: x\n'), /no CapEff line/);
 });
@@ -44,7 +44,7 @@ test('without privileges the probe says so once and the host source carries on f
     const { code } = await exited(child);
     assert.equal(code, 0, stderr);
     assert.equal(stderr.match(/BPF probe off/g)?.length, 1, `one line about the probe, got: ${stderr}`);
-    assert.match(stderr, /BPF probe off: needs CAP_BPF and CAP_PERFMON \(or CAP_SYS_ADMIN; running as root gives all\); host counters come from \/proc only/);
+    assert.match(stderr, /BPF probe off: needs CAP_BPF and CAP_PERFMON \(root has them\); host counters come from \/proc only/);
     const last = JSON.parse(stdout.trimEnd().split('\n').pop() as string) as { counters: { name: string }[] };
     assert.ok(last.counters.some((c) => c.name === 'scx_host_context_switches_total'));
     assert.ok(!last.counters.some((c) => c.name.startsWith('scx_probe_')));

@@ -65,7 +65,7 @@ test('probe: run-queue latency histogram fills under ping-pong; its count and su
   }
 });
 
-test('probe source: registry values equal the map contents exactly, per CPU, after counting stops', async (t) => {
+test('probe source: registry values equal the map contents exactly, per CPU, after counting stops', (t) => {
   if (!needRoot(t)) return;
   const reg = new Registry();
   const src = new ProbeSource();
@@ -99,6 +99,6 @@ test('probe source: registry values equal the map contents exactly, per CPU, aft
     assert.equal(h.sum, Number(r.latencySumNs) / 1e9);
     assert.equal(h.bounds[0], 1024 / 1e9);
   } finally {
-    await src.close();
+    src.close();
   }
 });
