@@ -13,3 +13,6 @@ export const schedCountStats = defineStats({
     latency: histogram({ help: 'Not in the stats map', unit: 'seconds', buckets: log2Buckets(3) }),
   },
 });
+
+/** The declarations module `gen-header --stats` imports. */
+export default schedCountStats;
