@@ -13,3 +13,5 @@ export { TerminalSink, type TerminalSinkOptions } from './sinks/terminal/sink.js
 export { BoundedQueue, Backoff } from './sinks/push/queue.js';
 export { ProcFileSource } from './sources/host/source.js';
 export { procStatStats, pressureStats, schedstatStats } from './sources/host/stats.js';
+export { cHeader, type CHeaderOptions } from './codegen/c-header.js';
+export { ProbeSource } from './sources/probe/source.js';
