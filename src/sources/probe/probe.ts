@@ -64,6 +64,7 @@ export class SchedProbe {
   private links: number[] = [];
   private events!: BpfMap;
   private runqlat!: BpfMap;
+  private wakets: BpfMap | undefined;
 
   private constructor(latency: boolean) {
     this.latency = latency;
@@ -82,11 +83,12 @@ export class SchedProbe {
       }
       const layout = opts.layout ?? kernelLayout();
       const wakets = probe.map('scxp_wakets', MapType.HASH, WAKETS_ENTRIES);
+      probe.wakets = wakets;
       const p: ProgramParams = { eventsFd: events, waketsFd: wakets.fd, runqlatFd: probe.runqlat.fd, ...layout };
       probe.attach('sched_wakeup', 'scxp_wakeup', wakeupProgram(p, 'sched_wakeup'));
       probe.attach('sched_wakeup_new', 'scxp_wakeup_new', wakeupProgram(p, 'sched_wakeup_new'));
       probe.attach('sched_migrate_task', 'scxp_migrate', countProgram(events, 'sched_migrate_task'));
-      probe.attach('sched_process_exit', 'scxp_exit', exitProgram(p));
+      probe.attach('sched_process_free', 'scxp_free', exitProgram(p));
       probe.attach('sched_switch', 'scxp_switch', switchProgram(p));
       return probe;
     } catch (err) {
@@ -129,6 +131,13 @@ export class SchedProbe {
     const latencyBuckets: bigint[] = [];
     for (let i = 0; i <= LATENCY_BOUNDS; i++) latencyBuckets.push(sumAt(i));
     return { events, latencyBuckets, latencySumNs: sumAt(LATENCY_SUM_SLOT) };
+  }
+
+  /** The pids `wakets` holds an entry for (tasks seen runnable and not yet exited); empty with latency off. */
+  trackedPids(): number[] {
+    if (this.wakets === undefined) return [];
+    const b = this.wakets.lookupBatch();
+    return Array.from({ length: b.count }, (_, i) => b.keys.readUInt32LE(4 * i));
   }
 
   /** Detaches the programs: counting stops, the maps stay readable. Idempotent. */

@@ -7,7 +7,8 @@
  * - `wakets`: hash of pid (u32) → the ktime (ns) at which the task became runnable, 0 when it is not waiting:
  *   stamped at sched_wakeup and sched_wakeup_new, and at sched_switch for a task switched out still runnable
  *   (preempted) when the kernel passes `prev_state` (4-argument sched_switch, Linux >= 5.18); consumed (set
- *   to 0) when the task is switched in; deleted at sched_process_exit.
+ *   to 0) when the task is switched in; deleted at sched_process_free (after the task
+ *   last ran: at sched_process_exit it can still be preempted or woken and would be stamped again).
  * - `runqlat`: per-CPU array of u64: log2 buckets of the run-queue latency (the time from becoming runnable
  *   to being switched in), then the sum of all latencies in ns (LATENCY_SUM_SLOT).
  *
@@ -41,7 +42,7 @@ export const LATENCY_SUM_SLOT = LATENCY_BOUNDS + 1;
 export const LATENCY_SLOTS = LATENCY_BOUNDS + 2;
 
 /**
- * The tasks `wakets` can hold at once. Entries live from a task's first wakeup to its exit (the exit program
+ * The tasks `wakets` can hold at once. Entries live from a task's first wakeup until it is freed (the exit program
  * deletes them); when more tasks than this are alive, the newest are not timed.
  */
 export const WAKETS_ENTRIES = 16384;
@@ -107,7 +108,7 @@ export function wakeupProgram(p: ProgramParams, event: 'sched_wakeup' | 'sched_w
   return a.assemble();
 }
 
-/** sched_process_exit(p, ...): forget p's entry, so `wakets` holds live tasks only. */
+/** sched_process_free(p): forget p's entry once p can never run again, so `wakets` holds live tasks only. */
 export function exitProgram(p: ProgramParams): Buffer {
   const a = new Asm();
   a.ldxDw(R7, R1, 0);

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { SchedProbe, type ProbeReading } from '../../../src/sources/probe/probe.js';
 import { LATENCY_BOUNDS, LATENCY_MIN_EXP } from '../../../src/sources/probe/programs.js';
@@ -60,6 +62,43 @@ test('probe: run-queue latency histogram fills under ping-pong; its count and su
     if (inf === 0n) assert.ok(sumNs <= hi, `latency sum ${sumNs} ns <= ${hi} implied by the bucket upper bounds`);
     // After detach nothing moves.
     assert.deepEqual(probe.read(), after);
+  } finally {
+    probe.close();
+  }
+});
+
+test('probe: exited tasks leave the timestamp map (sched_process_free cleanup)', async (t) => {
+  if (!needRoot(t)) return;
+  const probe = SchedProbe.load();
+  try {
+    // 300 processes that start, get woken and exit while the probe is attached.
+    const r = spawnSync('sh', ['-c', 'for i in $(seq 300); do /bin/true; done']);
+    assert.equal(r.status, 0);
+    const dead = (): number[] => probe.trackedPids().filter((pid) => !existsSync(`/proc/${pid}`));
+    // A task is freed (and its entry deleted) one RCU grace period after it exits: wait for that, while
+    // still attached. Without the cleanup ~300 dead pids would stay whatever the wait.
+    for (let i = 0; i < 100 && dead().length > 3; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(probe.trackedPids().length > 0, 'live tasks are tracked');
+    const left = dead();
+    assert.ok(left.length <= 3, `${left.length} exited pids still in the map: ${left.slice(0, 10).join(', ')}`);
+  } finally {
+    probe.close();
+  }
+});
+
+test('probe: counts-only mode counts every event and leaves latency empty', (t) => {
+  if (!needRoot(t)) return;
+  const probe = SchedProbe.load({ latency: false });
+  try {
+    const c0 = procCtxt();
+    pingPong(2000);
+    const c1 = procCtxt();
+    probe.detach();
+    const r = probe.read();
+    assert.ok(sum(r.events.sched_switch) >= c1 - c0, 'every switch of the window counted');
+    assert.ok(sum(r.events.sched_wakeup) > 0n && sum(r.events.sched_wakeup_new) > 0n);
+    assert.equal(sum(r.latencyBuckets), 0n);
+    assert.deepEqual(probe.trackedPids(), []);
   } finally {
     probe.close();
   }
