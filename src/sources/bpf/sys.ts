@@ -338,12 +338,15 @@ export function progFdById(id: number): number | undefined {
   return fdById('PROG_GET_FD_BY_ID', id, 0);
 }
 
-/** True while a program with this id exists (opens and closes it). */
+const existsAttr = Buffer.alloc(ATTR_SIZE);
+/** True while a program with this id exists: one PROG_GET_NEXT_ID from id - 1, no fd. Needs CAP_SYS_ADMIN. */
 export function progExists(id: number): boolean {
-  const fd = progFdById(id);
-  if (fd === undefined) return false;
-  closeFd(fd);
-  return true;
+  existsAttr.fill(0);
+  existsAttr.writeUInt32LE(id - 1, 0);
+  const r = bpfTry('PROG_GET_NEXT_ID', existsAttr);
+  if (r === -ENOENT) return false;
+  if (r < 0) throwErrno('PROG_GET_NEXT_ID', r, `id ${id}`);
+  return existsAttr.readUInt32LE(4) === id;
 }
 
 /** Pins an fd at a path on a bpffs mount. */
