@@ -8,6 +8,7 @@
  * Needs root; without it the bench says so and exits 0.
  */
 import { cpus } from 'node:os';
+import { closeFd, enableRunTimeStats } from '../src/sources/bpf/sys.js';
 import { SchedProbe } from '../src/sources/probe/probe.js';
 import { pingPong, procCtxt } from '../test/helpers/workload.js';
 import { machineLine, median } from './harness.js';
@@ -50,12 +51,34 @@ function report(shape: string, m: { ms: Record<Arm, number>; switches: number },
   }
 }
 
+/**
+ * The kernel's own timing of each program (BPF_ENABLE_STATS) over one pinned run: ns per run, immune to the
+ * noise of other processes on a shared machine. Includes part of the timing's own two clock reads.
+ */
+function kernelTimed(latency: boolean, cpu: number): string {
+  const stats = enableRunTimeStats();
+  const probe = SchedProbe.load({ latency });
+  try {
+    pingPong(20000, { cpu });
+    return probe
+      .runStats()
+      .filter((r) => r.runCount > 100n)
+      .map((r) => `${r.tracepoint} ${(Number(r.runTimeNs) / Number(r.runCount)).toFixed(0)} ns/run`)
+      .join(', ');
+  } finally {
+    probe.close();
+    closeFd(stats);
+  }
+}
+
 if (process.getuid?.() !== 0) {
   console.log('probe bench: skipped, needs root to load BPF programs');
 } else {
   console.log(machineLine(), `${cpus().length} CPUs`);
   const last = cpus().length - 1;
   report(`ping-pong pinned to CPU ${last}`, measure(20000, 11, last), 0.03);
+  console.log(`kernel-timed program cost, full probe: ${kernelTimed(true, last)}`);
+  console.log(`kernel-timed program cost, counts only: ${kernelTimed(false, last)}`);
   // Informational: across CPUs each round trip waits on a wakeup IPI and an idle exit, which dominate (and
   // which the probe's extra work can even shorten), so it is not the target's measure.
   report('ping-pong unpinned (informational)', measure(5000, 9, undefined));

@@ -3,7 +3,7 @@
  * programs.ts and attaches them to raw tracepoints, then reads what they counted. No compiler and no libbpf:
  * only bpf(2) through sys.ts and the kernel's BTF for `task_struct.pid`.
  */
-import { BpfMap, MapType, ProgType, closeFd, progLoad, rawTracepointOpen } from '../bpf/sys.js';
+import { BpfMap, MapType, ProgType, closeFd, progLoad, progRunStats, rawTracepointOpen } from '../bpf/sys.js';
 import { Btf } from './btf.js';
 import {
   EVENTS,
@@ -62,6 +62,7 @@ export class SchedProbe {
   private readonly maps: BpfMap[] = [];
   private progs: number[] = [];
   private links: number[] = [];
+  private tracepoints: string[] = [];
   private events!: BpfMap;
   private runqlat!: BpfMap;
   private wakets: BpfMap | undefined;
@@ -107,6 +108,7 @@ export class SchedProbe {
     // The GPL-compatible licence string is what lets the programs call bpf_probe_read_kernel.
     const prog = progLoad({ type: ProgType.RAW_TRACEPOINT, insns, name, license: 'Dual MIT/GPL' });
     this.progs.push(prog);
+    this.tracepoints.push(tracepoint);
     this.links.push(rawTracepointOpen(tracepoint, prog));
   }
 
@@ -140,12 +142,21 @@ export class SchedProbe {
     return Array.from({ length: b.count }, (_, i) => b.keys.readUInt32LE(4 * i));
   }
 
+  /**
+   * Per attached program, the kernel's run count and time (non-zero only while BPF run-time statistics are
+   * on: sys.ts enableRunTimeStats), for the bench.
+   */
+  runStats(): { readonly tracepoint: string; readonly runTimeNs: bigint; readonly runCount: bigint }[] {
+    return this.progs.map((fd, i) => ({ tracepoint: this.tracepoints[i] as string, ...progRunStats(fd) }));
+  }
+
   /** Detaches the programs: counting stops, the maps stay readable. Idempotent. */
   detach(): void {
     for (const fd of this.links) closeFd(fd);
     for (const fd of this.progs) closeFd(fd);
     this.links = [];
     this.progs = [];
+    this.tracepoints = [];
   }
 
   /** Detaches and closes the maps. Idempotent. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SchedProbe, type ProbeReading } from '../../../src/sources/probe/probe.js';
 import { LATENCY_BOUNDS, LATENCY_MIN_EXP } from '../../../src/sources/probe/programs.js';
 import { ProbeSource } from '../../../src/sources/probe/source.js';
-import { possibleCpus } from '../../../src/sources/bpf/sys.js';
+import { closeFd, enableRunTimeStats, possibleCpus } from '../../../src/sources/bpf/sys.js';
 import { Registry, type CounterSeries, type HistogramSeries } from '../../../src/registry/index.js';
 import { memoryLogger } from '../../../src/log.js';
 import { needRoot } from '../../helpers/peers.js';
@@ -99,6 +99,30 @@ test('probe: counts-only mode counts every event and leaves latency empty', (t) 
     assert.ok(sum(r.events.sched_wakeup) > 0n && sum(r.events.sched_wakeup_new) > 0n);
     assert.equal(sum(r.latencyBuckets), 0n);
     assert.deepEqual(probe.trackedPids(), []);
+  } finally {
+    probe.close();
+  }
+});
+
+test('probe: kernel run-time statistics count every program run while enabled, and nothing after', (t) => {
+  if (!needRoot(t)) return;
+  const probe = SchedProbe.load({ latency: false });
+  try {
+    const off = probe.runStats().find((r) => r.tracepoint === 'sched_switch');
+    pingPong(200);
+    assert.equal(probe.runStats().find((r) => r.tracepoint === 'sched_switch')?.runCount, off?.runCount, 'no counting while stats are off');
+    const stats = enableRunTimeStats();
+    let during: bigint;
+    try {
+      const c0 = sum(probe.read().events.sched_switch);
+      pingPong(1000);
+      during = sum(probe.read().events.sched_switch) - c0;
+    } finally {
+      closeFd(stats);
+    }
+    const sw = probe.runStats().find((r) => r.tracepoint === 'sched_switch');
+    assert.ok(sw !== undefined && sw.runCount >= during && sw.runCount > 0n, `run count ${sw?.runCount} covers the ${during} switches counted`);
+    assert.ok(sw.runTimeNs > 0n);
   } finally {
     probe.close();
   }
