@@ -47,8 +47,9 @@ export interface ProbeReading {
 
 export interface ProbeOptions {
   /**
-   * Time run-queue latency (default true). Off, every program only counts its event: a fraction of the cost
-   * per event (no pid read, clock read or hash lookup; kernel-timed ≈ 60 vs ≈ 200 ns per run here), no BTF needed, and the histogram stays empty.
+   * Time run-queue latency (default true). Off, every program only counts its event: a fraction of the
+   * cost per event (no pid read, clock read or hash lookup; kernel-timed ≈ 60 vs ≈ 200 ns per run here),
+   * no BTF needed, and the histogram stays empty.
    */
   readonly latency?: boolean;
   /** The kernel layout; default: read from /sys/kernel/btf/vmlinux (only when latency is on). */
