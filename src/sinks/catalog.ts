@@ -1,4 +1,8 @@
 /** Every sink the CLI knows. */
 import type { SinkPlugin } from '../cli/plugins.js';
+import { jsonlPlugin } from './jsonl/plugin.js';
+import { spectatordPlugin } from './spectatord/plugin.js';
+import { statsdPlugin } from './statsd/plugin.js';
+import { userSinkPlugin } from './user-plugin.js';
 
-export const sinkPlugins: readonly SinkPlugin[] = [];
+export const sinkPlugins: readonly SinkPlugin[] = [statsdPlugin, spectatordPlugin, jsonlPlugin, userSinkPlugin];
