@@ -55,6 +55,9 @@ export class Agent {
     for (const sink of this.opts.sinks) await sink.start?.({ registry: this.registry, log: this.log });
     this.lastTickMs = Date.now();
     await this.collect();
+    // The first flush gives push sinks and the report their baseline: counters read from cumulative sources
+    // start far from zero, and the first interval's deltas are taken against this.
+    this.flush(false);
   }
 
   /** Starts the periodic loop after `start()`. */
@@ -91,8 +94,8 @@ export class Agent {
       if (this.ticking !== undefined) await this.ticking;
       await this.tick(true);
       const deadline = this.opts.shutdownDeadlineMs ?? 2000;
-      await Promise.allSettled(this.opts.sinks.map((s) => s.close?.(deadline)));
-      await Promise.allSettled(this.states.map((st) => st.source.close?.()));
+      await Promise.allSettled(this.opts.sinks.map(async (s) => s.close?.(deadline)));
+      await Promise.allSettled(this.states.map(async (st) => st.source.close?.()));
     })();
     return this.stopping;
   }
@@ -120,6 +123,7 @@ export class Agent {
     const name = st.source.name;
     const labels = { source: name };
     const up = this.health.source_up.with(labels);
+    const errors = this.health.source_errors.with(labels); // exported as 0 from the start, not only after a failure
     if (!st.attached) {
       await this.attach(st);
       if (!st.attached) {
@@ -128,7 +132,7 @@ export class Agent {
       }
     }
     if (st.pending !== undefined) {
-      this.health.source_errors.with(labels).inc();
+      errors.inc();
       up.set(0);
       return;
     }
@@ -154,7 +158,7 @@ export class Agent {
       this.log.clear(`collect:${name}`, `source ${name}: reading again`);
     } catch (err) {
       up.set(0);
-      this.health.source_errors.with(labels).inc();
+      errors.inc();
       this.log.once(`collect:${name}`, `source ${name}: ${errorMessage(err)} (will retry every interval)`);
     } finally {
       clearTimeout(timer);

@@ -50,7 +50,7 @@ export async function describeCommand(values: FlagValues): Promise<number> {
     lines.push(`${set.name}: ${set.help}`);
     const rows = Object.values(set.stats).map((d) => [exposedName(d), d.kind, d.unit || '-', labelText(d) || '-', d.help]);
     const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-    for (const r of rows) lines.push(`  ${r.slice(0, 4).map((c, i) => (c as string).padEnd(w[i] as number)).join('  ')}  ${r[4]}`);
+    for (const r of rows) lines.push(`  ${r.slice(0, 4).map((c, i) => (c).padEnd(w[i] as number)).join('  ')}  ${r[4]}`);
     lines.push('');
   }
   process.stdout.write(lines.join('\n'));

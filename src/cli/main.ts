@@ -2,9 +2,7 @@
  * The command line: `scx-metrics <command> [flags]`. Thin by design: flags become plugin values, plugins
  * become sources and sinks, and the agent runs them. Bad usage prints one line on stderr and exits 2.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+import { parseArgs } from 'node:util';
 import { type FlagSpecs, type FlagValues, UsageError } from './flags.js';
 import { formatFlags } from './usage.js';
 import { runCommand, runFlags } from './run.js';
@@ -61,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const specs = { ...cmd.flags(), ...helpFlag };
   let values: FlagValues;
   try {
-    values = parseArgs({ args: [...rest], options: specs as ParseArgsOptionsConfig, strict: true, allowPositionals: false }).values as FlagValues;
+    values = parseArgs({ args: [...rest], options: specs, strict: true, allowPositionals: false }).values as FlagValues;
   } catch (err) {
     // parseArgs' messages already name the flag ("Unknown option '--x'"); keep them to one line.
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);

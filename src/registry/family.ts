@@ -3,13 +3,13 @@
  * label object makes a misspelt label name or closed value a compile error, and the same check runs at
  * runtime for callers that come through untyped paths (sources reading names from a scheduler).
  */
-import type { HistogramDecl, LabelSpec, LabelValues, StatDecl } from '../declare/types.js';
+import type { CounterDecl, GaugeDecl, LabelSpec, LabelValues, StatDecl } from '../declare/types.js';
 import { CounterSeries, GaugeSeries, HistogramSeries, type Series } from './series.js';
 
 /** The series type a declaration's kind yields. */
-export type SeriesOf<D extends StatDecl> = D['kind'] extends 'counter'
+export type SeriesOf<D extends StatDecl> = D extends CounterDecl
   ? CounterSeries
-  : D['kind'] extends 'gauge'
+  : D extends GaugeDecl
     ? GaugeSeries
     : HistogramSeries;
 
@@ -104,7 +104,7 @@ export class Family<D extends StatDecl = StatDecl> {
     let s: Series;
     if (d.kind === 'counter') s = new CounterSeries(id, values, created);
     else if (d.kind === 'gauge') s = new GaugeSeries(id, values, created);
-    else s = new HistogramSeries(id, values, created, (d as HistogramDecl).buckets);
+    else s = new HistogramSeries(id, values, created, (d).buckets);
     return s as SeriesOf<D>;
   }
 }

@@ -38,8 +38,8 @@ export class Registry {
       return existing as unknown as Family<D>;
     }
     const fam = new Family(decl, this.ids);
-    this.byName.set(decl.name, fam as unknown as Family);
-    this.list.push(fam as unknown as Family);
+    this.byName.set(decl.name, fam);
+    this.list.push(fam);
     this.gen++;
     return fam;
   }

@@ -3,6 +3,7 @@ import type { SinkPlugin } from '../cli/plugins.js';
 import { jsonlPlugin } from './jsonl/plugin.js';
 import { spectatordPlugin } from './spectatord/plugin.js';
 import { statsdPlugin } from './statsd/plugin.js';
+import { terminalPlugin } from './terminal/plugin.js';
 import { userSinkPlugin } from './user-plugin.js';
 
-export const sinkPlugins: readonly SinkPlugin[] = [statsdPlugin, spectatordPlugin, jsonlPlugin, userSinkPlugin];
+export const sinkPlugins: readonly SinkPlugin[] = [terminalPlugin, statsdPlugin, spectatordPlugin, jsonlPlugin, userSinkPlugin];

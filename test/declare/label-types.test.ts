@@ -28,5 +28,6 @@ test('closed label values and label names are checked at compile time and at run
   // @ts-expect-error: missing required labels
   assert.throws(() => fam.load.with(), LabelError);
   // @ts-expect-error: a counter handle has no set()
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-call
   assert.throws(() => fam.plain.with().set(3), TypeError);
 });

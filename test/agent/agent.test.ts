@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent } from '../../src/agent.js';
+import { counter, defineStats } from '../../src/declare/index.js';
+import { memoryLogger } from '../../src/log.js';
+import type { Sink, Snapshot } from '../../src/sinks/sink.js';
+import type { Source, SourceContext } from '../../src/sources/source.js';
+import type { CounterSeries } from '../../src/registry/index.js';
+import type { StatSet } from '../../src/declare/index.js';
+
+const ticks = defineStats({ name: 'ticks', help: 'test', stats: { ticks: counter({ help: 'ticks' }) } });
+const other = defineStats({ name: 'other', help: 'test', stats: { other_ticks: counter({ help: 'ticks' }) } });
+
+/** A source that counts its reads, optionally hanging forever (a stuck scheduler socket, in effect). */
+class TickSource implements Source {
+  handle: CounterSeries | undefined;
+  hang = false;
+  reads = 0;
+  constructor(
+    readonly name: string,
+    private readonly set: StatSet,
+  ) {}
+  stats() {
+    return [this.set];
+  }
+  attach(ctx: SourceContext): void {
+    const fams = ctx.registry.register(this.set);
+    this.handle = Object.values(fams)[0]?.withValues([]) as CounterSeries;
+  }
+  async collect(): Promise<void> {
+    this.reads++;
+    if (this.hang) await new Promise(() => undefined);
+    this.handle?.inc();
+  }
+}
+
+class RecordingSink implements Sink {
+  readonly name = 'rec';
+  snapshots: Snapshot[] = [];
+  closedWith: number | undefined;
+  flush(s: Snapshot): void {
+    this.snapshots.push(s);
+  }
+  async close(deadline: number): Promise<void> {
+    this.closedWith = deadline;
+  }
+}
+
+test('a hung source times out without stopping the others, and is skipped until its read settles', async () => {
+  const hung = new TickSource('hung', ticks);
+  const ok = new TickSource('ok', other);
+  const log = memoryLogger();
+  const sink = new RecordingSink();
+  const agent = new Agent({ intervalSeconds: 1, sourceTimeoutMs: 50, log, sources: [hung, ok], sinks: [sink] });
+  await agent.start();
+  hung.hang = true;
+  await agent.tick();
+  await agent.tick();
+  assert.equal(ok.handle?.value, 3);
+  assert.equal(hung.handle?.value, 1);
+  assert.equal(hung.reads, 2, 'the hung read is not started again while it is pending');
+  const up = agent.registry.get('scx_metrics_source_up')?.series.find((s) => s.labelValues[0] === 'hung');
+  assert.equal((up as { value: number } | undefined)?.value, 0);
+  assert.equal(log.lines.filter((l) => l.includes('source hung: read took longer than 50 ms')).length, 1);
+  assert.equal(sink.snapshots.length, 3);
+  await agent.stop();
+  assert.equal(sink.snapshots.at(-1)?.final, true);
+  assert.equal(sink.closedWith, 2000);
+});
+
+test('a source that cannot attach is retried every interval', async () => {
+  let fail = true;
+  const src: Source = {
+    name: 'flaky',
+    stats: () => [ticks],
+    attach(ctx) {
+      if (fail) throw new Error('no such socket');
+      ctx.registry.register(ticks).ticks.with().inc(5);
+    },
+    collect() {},
+  };
+  const log = memoryLogger();
+  const agent = new Agent({ intervalSeconds: 1, log, sources: [src], sinks: [] });
+  await agent.start();
+  assert.match(log.lines.join('\n'), /source flaky: cannot attach \(will retry\): no such socket/);
+  fail = false;
+  await agent.tick();
+  assert.equal((agent.registry.get('ticks')?.series[0] as CounterSeries | undefined)?.value, 5);
+  await agent.stop();
+});
+
+test('run() ticks on the interval and stop() ends the loop', async () => {
+  const src = new TickSource('ok', ticks);
+  const agent = new Agent({ intervalSeconds: 0.05, log: memoryLogger(), sources: [src], sinks: [] });
+  await agent.start();
+  agent.run();
+  await new Promise((r) => setTimeout(r, 300));
+  await agent.stop();
+  const n = src.handle?.value ?? 0;
+  assert.ok(n >= 3, `expected several ticks, got ${n}`);
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(src.handle?.value, n, 'no tick after stop');
+});
