@@ -47,6 +47,11 @@ function bind(): Libc {
 
 /** errno numbers to names (ENOENT), for messages and for callers that branch on the code. */
 const errnoNames = new Map<number, string>(Object.entries(koffi.os.errno).map(([name, n]) => [n, name]));
+// Aliases share a number; name them as Node's own errors do.
+for (const name of ['EAGAIN', 'EDEADLK', 'EOPNOTSUPP']) {
+  const n = koffi.os.errno[name];
+  if (n !== undefined) errnoNames.set(n, name);
+}
 
 export function errnoName(n: number): string {
   return errnoNames.get(n) ?? `errno ${n}`;

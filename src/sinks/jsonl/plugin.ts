@@ -14,6 +14,9 @@ export const jsonlPlugin: SinkPlugin = {
     const path = stringFlag(values, 'jsonl');
     if (path === undefined) return [];
     if (path === '') throw new UsageError('--jsonl: expected a file path or - for standard output');
+    if (path === '-' && (stringFlag(values, 'report') ?? 'text') !== 'none') {
+      throw new UsageError('--jsonl -: standard output is taken by the terminal report; add --report none');
+    }
     return [new JsonlSink({ path, queueSize: queueSize(values, 'jsonl', JSONL_QUEUE_SIZE) })];
   },
 };
