@@ -75,6 +75,8 @@ export class DatagramSender {
   private drainScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Down, with the backoff over but nothing to probe with: the next push probes. */
+  private probeOnPush = false;
   private idleWaiters: (() => void)[] = [];
   private droppedLines = 0;
   private dropReason = '';
@@ -113,7 +115,10 @@ export class DatagramSender {
       if (oldest !== undefined) this.drop(oldest.lines, `queue full (${this.queue.capacity} datagrams) while ${this.state === 'up' ? 'sending' : `${this.opts.transport.peer} is not receiving`}`);
     }
     this.queue.push(d);
-    this.scheduleDrain();
+    if (this.probeOnPush) {
+      this.probeOnPush = false;
+      setImmediate(() => this.probe());
+    } else this.scheduleDrain();
   }
 
   /** Logs the lines dropped since the last call, as one line. Call once per interval. */
@@ -242,6 +247,7 @@ export class DatagramSender {
 
   private down(code: string): void {
     if (this.closed) return;
+    this.probeOnPush = false;
     if (this.state === 'up') {
       this.opts.log.once(
         `sink:${this.opts.name}:down`,
@@ -258,8 +264,8 @@ export class DatagramSender {
     if (this.closed) return;
     const d = this.next();
     if (d === undefined) {
-      // Nothing to probe with: assume the peer is back; the next datagram finds out.
-      this.recovered();
+      // Nothing to probe with: the next push probes.
+      this.probeOnPush = true;
       return;
     }
     this.state = 'probing';
