@@ -85,10 +85,11 @@ export class JsonlSink implements Sink {
       this.drop(metrics, `${this.pending} records still waiting to be written to ${this.where}`);
     } else {
       this.pending++;
-      stream.write(`${text}\n`, () => {
+      stream.write(`${text}\n`, (err) => {
         if (this.stream === stream) this.pending = Math.max(0, this.pending - 1);
+        if (err === undefined || err === null) this.log?.clear('sink:jsonl:write', `sink jsonl: writing to ${this.where} again`);
+        else this.drop(metrics, `${this.where}: ${err.message}`);
       });
-      this.log?.clear('sink:jsonl:write', `sink jsonl: writing to ${this.where} again`);
     }
     if (this.droppedInterval > 0) {
       this.log?.warn(`sink jsonl: dropped ${this.droppedInterval} metrics in the last interval (${this.dropReason})`);
