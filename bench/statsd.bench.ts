@@ -72,7 +72,7 @@ const tags = Array.from({ length: N }, (_, i) => labelsOf(i));
   if (ours.length !== N || theirs.join('\n') !== ours.join('\n')) {
     throw new Error(`the two sides do not send the same lines: ours ${ours[0]} vs hot-shots ${theirs[0]}`);
   }
-  await mock.close();
+  await new Promise<void>((resolve) => mock.close(() => resolve()));
 }
 
 const rx = await receiver();
