@@ -1,7 +1,7 @@
 /** The JSON lines sink's flags: `--jsonl FILE` (appended) or `--jsonl -` (standard output). */
 import type { SinkPlugin } from '../../cli/plugins.js';
 import { UsageError, stringFlag } from '../../cli/flags.js';
-import { queueSize, queueSizeFlags } from '../push/flags.js';
+import { queueSize, queueSizeFlags } from '../push/queue-flags.js';
 import { JSONL_QUEUE_SIZE, JsonlSink } from './sink.js';
 
 export const jsonlPlugin: SinkPlugin = {

@@ -2,7 +2,7 @@
 import type { SinkPlugin } from '../../cli/plugins.js';
 import { UsageError, parsePositive, stringFlag } from '../../cli/flags.js';
 import { UDP_MAX_PAYLOAD, parseDatagramTarget } from '../push/datagram-transport.js';
-import { queueSize, queueSizeFlags } from '../push/flags.js';
+import { queueSize, queueSizeFlags } from '../push/queue-flags.js';
 import { SPECTATORD_HISTOGRAM_MODES, type SpectatordHistograms } from './format.js';
 import { SPECTATORD_QUEUE_SIZE, SPECTATORD_UDP, SpectatordSink, type SpectatordLocation } from './sink.js';
 

@@ -2,7 +2,7 @@
 import type { SinkPlugin } from '../../cli/plugins.js';
 import { UsageError, parsePositive, stringFlag } from '../../cli/flags.js';
 import { UDP_MAX_PAYLOAD, parseDatagramTarget } from '../push/datagram-transport.js';
-import { queueSize, queueSizeFlags } from '../push/flags.js';
+import { queueSize, queueSizeFlags } from '../push/queue-flags.js';
 import { STATSD_TAG_DIALECTS, type StatsdTags } from './format.js';
 import { STATSD_QUEUE_SIZE, StatsdSink } from './sink.js';
 
