@@ -19,12 +19,13 @@ import { hasCommand, needPeer } from '../../helpers/peers.js';
 
 const dg = (text: string): { buf: Buffer; lines: number } => ({ buf: Buffer.from(text, 'latin1'), lines: text.split('\n').length });
 
+// probeMs is generous so a loaded machine's event-loop delay is not mistaken for a silent (recovered) peer.
 async function setup(transport: DatagramTransport, queueSize: number) {
   await transport.open();
   const registry = new Registry();
   const dropped = registry.family(healthStats.stats.sink_dropped).with({ sink: 'test' });
   const log = memoryLogger();
-  const sender = new DatagramSender({ name: 'test', transport, queueSize, log, dropped, retryBaseMs: 20, retryMaxMs: 60, probeMs: 40 });
+  const sender = new DatagramSender({ name: 'test', transport, queueSize, log, dropped, retryBaseMs: 20, retryMaxMs: 60, probeMs: 300 });
   return { sender, dropped, log };
 }
 
