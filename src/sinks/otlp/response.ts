@@ -14,8 +14,7 @@ export function classifyOtlp(a: HttpAnswer): Verdict {
   if (a.status >= 200 && a.status < 300) return { kind: 'ok' };
   const reason = `HTTP ${a.status}${statusMessage(a)}`;
   if (RETRYABLE.has(a.status)) {
-    const header = a.headers['retry-after'];
-    const afterMs = retryAfterMs(Array.isArray(header) ? header[0] : header);
+    const afterMs = retryAfterMs(a.headers['retry-after']);
     return afterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, afterMs };
   }
   return { kind: 'reject', reason };
