@@ -10,6 +10,7 @@ import type { Logger } from '../../log.js';
 import { errorMessage } from '../../log.js';
 import { USER_AGENT, VERSION } from '../../version.js';
 import type { Sink, SinkContext, Snapshot } from '../sink.js';
+import type { Backoff } from '../push/queue.js';
 import { HttpSender } from '../push/http-sender.js';
 import { OtlpJsonEncoder } from './encode-json.js';
 import { type EncodedRequest, OtlpProtobufEncoder } from './encode-protobuf.js';
@@ -35,6 +36,8 @@ export interface OtlpSinkOptions {
   readonly queueSize?: number;
   /** How long one request is retried before it is dropped. Default 60 s. */
   readonly retryForMs?: number;
+  /** Delays between retries. Default: 200 ms doubling to 30 s, with jitter. */
+  readonly backoff?: Backoff;
 }
 
 export class OtlpSink implements Sink {
@@ -62,6 +65,7 @@ export class OtlpSink implements Sink {
       timeoutMs: opts.timeoutMs ?? 10_000,
       queueSize: opts.queueSize ?? 100,
       retryForMs: opts.retryForMs,
+      backoff: opts.backoff,
       pointsName: 'data points',
       prepare: gz ? (body) => gzipAsync(body) : undefined,
       classify: classifyOtlp,

@@ -7,6 +7,7 @@ import { healthStats } from '../../health.js';
 import { USER_AGENT } from '../../version.js';
 import type { Sink, SinkContext, Snapshot } from '../sink.js';
 import { type HttpAnswer, retryAfterMs } from '../push/http-post.js';
+import type { Backoff } from '../push/queue.js';
 import { HttpSender, type Verdict } from '../push/http-sender.js';
 import { RemoteWriteEncoder } from './encode.js';
 import { snappyCompress } from './snappy.js';
@@ -24,6 +25,8 @@ export interface RemoteWriteSinkOptions {
   readonly queueSize?: number;
   /** How long one request is retried before it is dropped. Default 60 s. */
   readonly retryForMs?: number;
+  /** Delays between retries. Default: 200 ms doubling to 30 s, with jitter. */
+  readonly backoff?: Backoff;
 }
 
 /** 2xx accepted; 5xx and 429 retried; any other status refused for good (the spec forbids retrying it). */
@@ -58,6 +61,7 @@ export class RemoteWriteSink implements Sink {
       timeoutMs: opts.timeoutMs ?? 30_000,
       queueSize: opts.queueSize ?? 100,
       retryForMs: opts.retryForMs,
+      backoff: opts.backoff,
       pointsName: 'samples',
       prepare: snappyCompress,
       classify: classifyRemoteWrite,
