@@ -9,7 +9,7 @@
  * have presence), as protoc-generated encoders do.
  */
 import type { CounterSeries, Family, GaugeSeries, HistogramSeries, Registry, Series } from '../../registry/index.js';
-import { ProtoWriter, WIRE_I64, WIRE_LEN, WIRE_VARINT, encodeOnce, tag, utf8Bytes } from '../protobuf/writer.js';
+import { ProtoWriter, WIRE_I64, WIRE_LEN, WIRE_VARINT, encodeOnce, tag } from '../protobuf/writer.js';
 import { type OtlpRequestShape, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA, ucum } from './model.js';
 import type { PointValues } from './points.js';
 
@@ -34,11 +34,11 @@ const HISTOGRAM_ATTRS = 9; // HistogramDataPoint.attributes
 function writeStringAttribute(w: ProtoWriter, field: number, key: string, value: string): void {
   w.key(field, WIRE_LEN);
   const kv = w.begin();
-  w.bytesField(1, utf8Bytes(key));
+  w.stringField(1, key);
   w.key(2, WIRE_LEN);
   const any = w.begin();
   // string_value is a oneof member: written even when empty.
-  w.bytesField(1, utf8Bytes(value));
+  w.stringField(1, value);
   w.end(any);
   w.end(kv);
 }
@@ -71,8 +71,8 @@ export class OtlpProtobufEncoder {
     this.scopeField = encodeOnce((w) => {
       w.key(1, WIRE_LEN);
       const s = w.begin();
-      w.bytesField(1, utf8Bytes(shape.scopeName));
-      if (shape.scopeVersion !== '') w.bytesField(2, utf8Bytes(shape.scopeVersion));
+      w.stringField(1, shape.scopeName);
+      if (shape.scopeVersion !== '') w.stringField(2, shape.scopeVersion);
       w.end(s);
     });
   }
@@ -114,8 +114,7 @@ export class OtlpProtobufEncoder {
             w.varint(K_COUNT);
             w.fixed64(h.count);
           }
-          w.varint(K_SUM);
-          w.double(h.sum);
+          w.doubleField(K_SUM, h.sum);
           const n = h.counts.length;
           w.varint(K_BUCKETS);
           w.varint(n * 8);
@@ -132,8 +131,7 @@ export class OtlpProtobufEncoder {
           w.varint(K_DP);
           w.varint((isCounter ? 27 : 18) + a.length);
           this.times(isCounter);
-          w.varint(K_AS_DOUBLE);
-          w.double(v);
+          w.doubleField(K_AS_DOUBLE, v);
           w.raw(a);
         }
       }
@@ -164,12 +162,10 @@ export class OtlpProtobufEncoder {
     const w = this.w;
     if (withStart) {
       const st = this.points.start;
-      w.varint(K_START);
-      w.fixed64Parts(st.lo, st.hi);
+      w.fixed64Field(K_START, st.lo, st.hi);
     }
     const now = this.points.now;
-    w.varint(K_TIME);
-    w.fixed64Parts(now.lo, now.hi);
+    w.fixed64Field(K_TIME, now.lo, now.hi);
   }
 
   private attributes(
@@ -197,10 +193,10 @@ export class OtlpProtobufEncoder {
     if (head === undefined) {
       const d = fam.decl;
       head = encodeOnce((w) => {
-        w.bytesField(1, utf8Bytes(d.name));
-        if (d.help !== '') w.bytesField(2, utf8Bytes(d.help));
+        w.stringField(1, d.name);
+        if (d.help !== '') w.stringField(2, d.help);
         const unit = ucum(d.unit);
-        if (unit !== '') w.bytesField(3, utf8Bytes(unit));
+        if (unit !== '') w.stringField(3, unit);
       });
       this.metricHeads.set(fam, head);
     }

@@ -57,8 +57,18 @@ export interface NanoTime {
   readonly text: string;
 }
 
-/** Nanoseconds from Unix milliseconds (rounded to the millisecond: that is what the clocks here give). */
+let lastMs = NaN;
+let last: NanoTime = { lo: 0, hi: 0, text: '0' };
+
+/**
+ * Nanoseconds from Unix milliseconds (rounded to the millisecond: that is what the clocks here give). The
+ * last result is kept: series created together share a creation time, and BigInt work is not free.
+ */
 export function nanoTime(ms: number): NanoTime {
-  const ns = BigInt(Math.round(ms)) * 1_000_000n;
-  return { lo: Number(ns & 0xffff_ffffn), hi: Number(ns >> 32n), text: ns.toString() };
+  const whole = Math.round(ms);
+  if (whole === lastMs) return last;
+  const ns = BigInt(whole) * 1_000_000n;
+  last = { lo: Number(ns & 0xffff_ffffn), hi: Number(ns >> 32n), text: ns.toString() };
+  lastMs = whole;
+  return last;
 }

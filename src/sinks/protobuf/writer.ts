@@ -104,9 +104,32 @@ export class ProtoWriter {
   /** A fixed64 from a non-negative integer below 2^53 (counts). */
   fixed64(n: number): void {
     this.ensure(8);
-    this.view.setUint32(this.pos, n % TWO_32, true);
-    this.view.setUint32(this.pos + 4, Math.floor(n / TWO_32), true);
+    if (n < TWO_32) {
+      this.view.setUint32(this.pos, n, true);
+      this.view.setUint32(this.pos + 4, 0, true);
+    } else {
+      this.view.setUint32(this.pos, n % TWO_32, true);
+      this.view.setUint32(this.pos + 4, Math.floor(n / TWO_32), true);
+    }
     this.pos += 8;
+  }
+
+  /** A one-byte key (field < 16) and a double: the hot paths' value fields, with one bounds check. */
+  doubleField(key: number, v: number): void {
+    this.ensure(9);
+    this.buf[this.pos] = key;
+    this.view.setFloat64(this.pos + 1, v, true);
+    this.pos += 9;
+  }
+
+  /** A one-byte key (field < 16) and a fixed64 given as 32-bit halves (timestamps), with one bounds check. */
+  fixed64Field(key: number, lo: number, hi: number): void {
+    this.ensure(9);
+    const p = this.pos;
+    this.buf[p] = key;
+    this.view.setUint32(p + 1, lo, true);
+    this.view.setUint32(p + 5, hi, true);
+    this.pos = p + 9;
   }
 
   /** A fixed64 given as its two 32-bit halves (timestamps in nanoseconds exceed 2^53). */
@@ -139,9 +162,22 @@ export class ProtoWriter {
     this.raw(bytes);
   }
 
-  /** A string field (UTF-8). */
+  /** A string field (UTF-8). ASCII, the usual case for names and label values, is copied char by char. */
   stringField(field: number, s: string): void {
-    this.bytesField(field, utf8.encode(s));
+    const n = s.length;
+    let ascii = n < 0x80;
+    for (let i = 0; ascii && i < n; i++) if (s.charCodeAt(i) > 0x7f) ascii = false;
+    if (!ascii) {
+      this.bytesField(field, utf8.encode(s));
+      return;
+    }
+    this.key(field, WIRE_LEN);
+    this.ensure(1 + n);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = n;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
   }
 
   /** Opens a nested message (after its key): reserves one length byte. Returns the mark for `end`. */
@@ -176,9 +212,20 @@ export class ProtoWriter {
   }
 }
 
-/** A one-off encode of a small message (cached blocks): runs `fill` on a fresh writer and returns its bytes. */
+let scratch: ProtoWriter | undefined;
+
+/**
+ * A one-off encode of a small message (the blocks encoders cache): runs `fill` on a reused scratch writer and
+ * returns a copy of its bytes. Safe to nest: a nested call gets a writer of its own.
+ */
 export function encodeOnce(fill: (w: ProtoWriter) => void): Uint8Array {
-  const w = new ProtoWriter(256);
-  fill(w);
-  return w.finish();
+  const w = scratch ?? new ProtoWriter(4096);
+  scratch = undefined;
+  try {
+    w.reset();
+    fill(w);
+    return w.finish();
+  } finally {
+    scratch = w;
+  }
 }

@@ -13,7 +13,7 @@
  */
 import { counterSampleName } from '../../declare/naming.js';
 import type { CounterSeries, Family, GaugeSeries, HistogramSeries, Registry, Series } from '../../registry/index.js';
-import { ProtoWriter, WIRE_LEN, encodeOnce, utf8Bytes } from '../protobuf/writer.js';
+import { ProtoWriter, WIRE_LEN, encodeOnce } from '../protobuf/writer.js';
 import type { PushItem } from '../push/http-sender.js';
 import { formatGoFloat } from './le.js';
 
@@ -33,8 +33,8 @@ function labelBlock(pairs: [string, string][]): Uint8Array {
     for (const [name, value] of pairs) {
       w.key(1, WIRE_LEN);
       const l = w.begin();
-      w.bytesField(1, utf8Bytes(name));
-      w.bytesField(2, utf8Bytes(value));
+      w.stringField(1, name);
+      w.stringField(2, value);
       w.end(l);
     }
   });
@@ -111,9 +111,10 @@ export class RemoteWriteEncoder {
     w.raw(labels);
     w.varint(K_SAMPLE);
     w.varint(sampleLen);
-    w.varint(K_VALUE);
-    if (value === undefined) w.raw(STALE_NAN_BYTES);
-    else w.double(value);
+    if (value === undefined) {
+      w.varint(K_VALUE);
+      w.raw(STALE_NAN_BYTES);
+    } else w.doubleField(K_VALUE, value);
     w.varint(K_TIMESTAMP);
     w.raw(ts);
     if (++this.samples >= this.maxSamples) this.cut();
