@@ -210,6 +210,30 @@ export class ProtoWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+
+  /** What was written, as a view valid until the next write. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+// Cached blocks are many and small; carving them out of shared slabs spares the allocator and the GC one
+// ArrayBuffer each.
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabPos = 0;
+
+function keep(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  if (n > SLAB_SIZE / 16) return bytes.slice();
+  if (slabPos + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabPos = 0;
+  }
+  const out = slab.subarray(slabPos, slabPos + n);
+  out.set(bytes);
+  slabPos += n;
+  return out;
 }
 
 let scratch: ProtoWriter | undefined;
@@ -224,7 +248,7 @@ export function encodeOnce(fill: (w: ProtoWriter) => void): Uint8Array {
   try {
     w.reset();
     fill(w);
-    return w.finish();
+    return keep(w.written());
   } finally {
     scratch = w;
   }

@@ -25,19 +25,44 @@ const K_SAMPLE = 0x12; // TimeSeries.samples = 2, LEN
 const K_VALUE = 0x09; // Sample.value = 1, I64 (double)
 const K_TIMESTAMP = 0x10; // Sample.timestamp = 2, VARINT (int64 ms)
 
-/** The labels of one time series, already encoded as repeated `TimeSeries.labels` fields. */
-function labelBlock(pairs: [string, string][]): Uint8Array {
-  // Label names sort by bytes; these are ASCII, so string order is byte order.
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/**
+ * How a family's time series are labelled: label names sorted (by bytes; these names are ASCII, so string
+ * order is byte order) and where each value comes from: a series label index, or the metric name, or `le`.
+ * The same for every series of a family, so it is worked out once.
+ */
+interface Layout {
+  readonly names: readonly string[];
+  readonly from: readonly number[];
+}
+const FROM_NAME = -1;
+const FROM_LE = -2;
+
+function layoutOf(labelNames: readonly string[], withLe: boolean): Layout {
+  const all: [string, number][] = [['__name__', FROM_NAME], ...labelNames.map((n, i): [string, number] => [n, i])];
+  if (withLe) all.push(['le', FROM_LE]);
+  all.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { names: all.map((x) => x[0]), from: all.map((x) => x[1]) };
+}
+
+/** The labels of one time series, encoded as repeated `TimeSeries.labels` fields. */
+function labelBlock(layout: Layout, name: string, values: readonly string[], le = ''): Uint8Array {
   return encodeOnce((w) => {
-    for (const [name, value] of pairs) {
+    for (let i = 0; i < layout.names.length; i++) {
+      const from = layout.from[i] as number;
       w.key(1, WIRE_LEN);
       const l = w.begin();
-      w.stringField(1, name);
-      w.stringField(2, value);
+      w.stringField(1, layout.names[i] as string);
+      w.stringField(2, from === FROM_NAME ? name : from === FROM_LE ? le : (values[from] as string));
       w.end(l);
     }
   });
+}
+
+interface FamilyShape {
+  readonly plain: Layout;
+  readonly bucket: Layout;
+  /** `le` of each bucket, +Inf last. */
+  readonly les: readonly string[];
 }
 
 export class RemoteWriteEncoder {
@@ -45,6 +70,7 @@ export class RemoteWriteEncoder {
   private readonly w = new ProtoWriter(256 * 1024);
   /** Each live series' label blocks (one per time series it yields), by series id. */
   private blocks: (Uint8Array[] | undefined)[] = [];
+  private readonly shapes = new WeakMap<Family, FamilyShape>();
   /** Ids with cached blocks, to find the ones that left. */
   private live: number[] = [];
   private generation = -1;
@@ -132,14 +158,21 @@ export class RemoteWriteEncoder {
     let b = this.blocks[s.id];
     if (b !== undefined) return b;
     const d = fam.decl;
-    const base: [string, string][] = fam.labelNames.map((n, i) => [n, s.labelValues[i] as string]);
-    if (d.kind === 'counter') b = [labelBlock([['__name__', counterSampleName(d.name)], ...base])];
-    else if (d.kind === 'gauge') b = [labelBlock([['__name__', d.name], ...base])];
+    let shape = this.shapes.get(fam);
+    if (shape === undefined) {
+      const les = d.kind === 'histogram' ? [...d.buckets, Infinity].map(formatGoFloat) : [];
+      shape = { plain: layoutOf(fam.labelNames, false), bucket: layoutOf(fam.labelNames, true), les };
+      this.shapes.set(fam, shape);
+    }
+    const v = s.labelValues;
+    if (d.kind === 'counter') b = [labelBlock(shape.plain, counterSampleName(d.name), v)];
+    else if (d.kind === 'gauge') b = [labelBlock(shape.plain, d.name, v)];
     else {
       b = [];
-      for (const le of [...d.buckets, Infinity]) b.push(labelBlock([['__name__', `${d.name}_bucket`], ...base, ['le', formatGoFloat(le)]]));
-      b.push(labelBlock([['__name__', `${d.name}_sum`], ...base]));
-      b.push(labelBlock([['__name__', `${d.name}_count`], ...base]));
+      const bucketName = `${d.name}_bucket`;
+      for (const le of shape.les) b.push(labelBlock(shape.bucket, bucketName, v, le));
+      b.push(labelBlock(shape.plain, `${d.name}_sum`, v));
+      b.push(labelBlock(shape.plain, `${d.name}_count`, v));
     }
     // Adding a series bumps the registry generation, so encode() records it in `live` this same flush.
     this.blocks[s.id] = b;
