@@ -6,6 +6,9 @@ import { counter, defineStats } from '../../../src/declare/index.js';
 import { healthStats } from '../../../src/health.js';
 import { memoryLogger } from '../../../src/log.js';
 import type { Registry } from '../../../src/registry/index.js';
+import type { Sink } from '../../../src/sinks/sink.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { OtlpSink, type OtlpSinkOptions } from '../../../src/sinks/otlp/sink.js';
 import { Backoff } from '../../../src/sinks/push/queue.js';
 import { ExportMetricsServiceRequest as Req, ExportMetricsServiceResponse as Res, toJsonView } from '../../helpers/otlp-proto.js';
@@ -13,11 +16,11 @@ import { freePort, startBlackHole, startHttpPeer, until } from '../../helpers/ht
 
 const stats = defineStats({ name: 't', help: 't', prefix: 'scx', stats: { dispatched: counter({ help: 'Tasks dispatched', labels: { cpu: String } }) } });
 
-function setup(opts: Omit<Partial<OtlpSinkOptions>, 'url'> & { url: string }) {
+function setup(opts: Omit<Partial<OtlpSinkOptions>, 'url'> & { url: string }, others: Sink[] = []) {
   const log = memoryLogger();
   const { url, ...rest } = opts;
   const sink = new OtlpSink({ resource: [['service.name', 'scx-metrics']], backoff: new Backoff(20, 100), ...rest, url: new URL(String(url)) });
-  const agent = new Agent({ sources: [], sinks: [sink], intervalSeconds: 1, log, shutdownDeadlineMs: 2000 });
+  const agent = new Agent({ sources: [], sinks: [sink, ...others], intervalSeconds: 1, log, shutdownDeadlineMs: 2000 });
   const fams = agent.registry.register(stats);
   fams.dispatched.with({ cpu: '0' }).inc(5);
   const dropped = agent.registry.family(healthStats.stats.sink_dropped).with({ sink: 'otlp' });
@@ -188,27 +191,42 @@ test('otlp sink: a peer that is down drops what does not fit, reports once per i
   }
 });
 
-test('otlp sink: a black-holed collector never delays the agent; close() gives up at its deadline and counts the loss', async () => {
+test('otlp sink: a black-holed collector delays neither the other sinks nor a pull; close() gives up at its deadline', async () => {
   const hole = await startBlackHole();
   const otlpTimeoutMs = 30_000;
-  const { agent, dropped, sink } = setup({ url: hole.url, queueSize: 2, timeoutMs: otlpTimeoutMs });
+  // Another sink flushed in the same ticks, and a pull endpoint rendering the registry like a scrape would.
+  const seen: number[] = [];
+  const probe: Sink = { name: 'probe', flush: (snap) => void seen.push(snap.timeMs) };
+  const { agent, dropped, sink } = setup({ url: hole.url, queueSize: 2, timeoutMs: otlpTimeoutMs }, [probe]);
+  const pull = http.createServer((_req, res) => {
+    const c = agent.registry.get('scx_metrics_collections')?.series[0] as { value: number } | undefined;
+    res.end(`scx_metrics_collections_total ${c?.value ?? -1}\n`);
+  });
+  await new Promise<void>((resolve) => pull.listen(0, '127.0.0.1', () => resolve()));
   try {
     await agent.start();
     const points = seriesCount(agent.registry);
     const t0 = Date.now();
     for (let i = 0; i < 5; i++) await agent.tick();
     const elapsed = Date.now() - t0;
-    // Functional bound: five ticks finished while the first request was still unanswered, far inside its timeout.
     await until(() => hole.received() > 0, 'the request to reach the black hole');
     assert.equal(hole.accepted(), 1);
-    assert.equal(sink.sent, 0);
+    assert.equal(sink.sent, 0, 'the collector never answered');
+    // Functional bounds: the ticks finished while the first request was unanswered, far inside its timeout,
+    // and the other sink got every flush.
     assert.ok(elapsed < otlpTimeoutMs / 2, `five ticks took ${elapsed} ms`);
+    assert.equal(seen.length, 6);
+    // A pull is answered, with the current values, while the OTLP request still hangs.
+    const body = await (await fetch(`http://127.0.0.1:${(pull.address() as AddressInfo).port}/metrics`)).text();
+    assert.equal(body, 'scx_metrics_collections_total 6\n');
+    assert.equal(sink.sent, 0);
     assert.equal(dropped.value, 3 * points, 'three of six requests pushed out of the full queue');
     await sink.close(300);
     assert.equal(dropped.value, 6 * points, 'the one in flight and the two queued are dropped at the deadline');
   } finally {
     await agent.stop();
     await hole.close();
+    await new Promise<void>((resolve) => pull.close(() => resolve()));
   }
 });
 
