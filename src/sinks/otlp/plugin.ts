@@ -2,12 +2,14 @@
 import type { SinkPlugin } from '../../cli/plugins.js';
 import { listFlag, parsePositive, stringFlag } from '../../cli/flags.js';
 import { parseChoice, parseHttpUrl, parsePairs } from '../push/flags.js';
+import { schedExtRoot, schedExtRootFlag } from '../../sources/sched-ext-root.js';
 import { resourceAttributes } from './resource.js';
 import { OtlpSink } from './sink.js';
 
 export const otlpPlugin: SinkPlugin = {
   name: 'otlp',
   flags: {
+    ...schedExtRootFlag,
     otlp: { type: 'string', metavar: 'URL', help: 'Push to an OTLP/HTTP metrics endpoint, e.g. http://127.0.0.1:4318/v1/metrics' },
     'otlp-encoding': { type: 'string', default: 'protobuf', metavar: 'protobuf|json', help: 'OTLP body encoding' },
     'otlp-temporality': { type: 'string', default: 'cumulative', metavar: 'cumulative|delta', help: 'OTLP counter and histogram temporality' },
@@ -30,6 +32,7 @@ export const otlpPlugin: SinkPlugin = {
     const queueSize = parsePositive('otlp-queue-size', stringFlag(values, 'otlp-queue-size') ?? '100', { integer: true });
     const resource = resourceAttributes({
       scheduler: stringFlag(values, 'scheduler'),
+      schedExtRoot: schedExtRoot(values),
       env: env.env,
       pairs: parsePairs('otlp-resource', listFlag(values, 'otlp-resource')),
     });

@@ -1,11 +1,11 @@
 /**
  * The OTLP resource: who is reporting. Defaults `service.name=scx-metrics`, `host.name`, and
- * `scx.scheduler.name` when the scheduler is known (given, or read from sched_ext's sysfs); then
- * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES as the OTel SDKs read them; then `--otlp-resource K=V`.
+ * `scx.scheduler.name` when the scheduler is known (given, or the running one in sched_ext's sysfs); then
+ * OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as the OTel SDKs read them; then `--otlp-resource K=V`.
  * A later source overrides an earlier one key by key.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { DEFAULT_SCHED_EXT_ROOT, runningScheduler } from '../../sources/sched-ext-root.js';
 
 export interface ResourceInputs {
   /** The sched_ext scheduler's name, when a source or flag knows it. */
@@ -13,18 +13,14 @@ export interface ResourceInputs {
   readonly env?: NodeJS.ProcessEnv;
   /** `--otlp-resource` pairs, in order. */
   readonly pairs?: readonly (readonly [string, string])[];
-  /** Where sysfs is mounted (tests); default /sys. */
-  readonly sysRoot?: string;
+  /** sched_ext's sysfs directory (`--sched-ext-root`); default /sys/kernel/sched_ext. */
+  readonly schedExtRoot?: string;
 }
 
-/** The running sched_ext scheduler's name from /sys/kernel/sched_ext/root/ops, or undefined. */
-export function runningScheduler(sysRoot = '/sys'): string | undefined {
-  try {
-    const name = readFileSync(`${sysRoot}/kernel/sched_ext/root/ops`, 'utf8').trim();
-    return name === '' ? undefined : name;
-  } catch {
-    return undefined;
-  }
+/** A scheduler name from its ops name: recent scx schedulers append `_<version>...` (`rusty_1.0.12_g1a2b`). */
+export function schedulerName(ops: string): string {
+  const m = /^(.+?)_\d/.exec(ops);
+  return m?.[1] ?? ops;
 }
 
 /** OTEL_RESOURCE_ATTRIBUTES: `k=v,k2=v2`, values percent-encoded; malformed members are skipped. */
@@ -49,7 +45,8 @@ export function resourceAttributes(inputs: ResourceInputs = {}): [string, string
   const attrs = new Map<string, string>();
   attrs.set('service.name', 'scx-metrics');
   attrs.set('host.name', hostname());
-  const scheduler = inputs.scheduler ?? runningScheduler(inputs.sysRoot);
+  const ops = inputs.scheduler === undefined ? runningScheduler(inputs.schedExtRoot ?? DEFAULT_SCHED_EXT_ROOT) : undefined;
+  const scheduler = inputs.scheduler ?? (ops === undefined ? undefined : schedulerName(ops));
   if (scheduler !== undefined && scheduler !== '') attrs.set('scx.scheduler.name', scheduler);
   const env = inputs.env ?? {};
   for (const [k, v] of parseOtelResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES ?? '')) attrs.set(k, v);

@@ -4,7 +4,7 @@ import { runCli, startCli, exited } from '../../helpers/cli.js';
 import { startHttpPeer, startBlackHole } from '../../helpers/http-peer.js';
 import { hasPrometheus, startPrometheus } from '../../helpers/prometheus-server.js';
 import { needPeer } from '../../helpers/peers.js';
-import { parseOtelResourceAttributes, resourceAttributes, runningScheduler } from '../../../src/sinks/otlp/resource.js';
+import { parseOtelResourceAttributes, resourceAttributes, schedulerName } from '../../../src/sinks/otlp/resource.js';
 import { fixtureTree } from '../../helpers/fixtures.js';
 import { ExportMetricsServiceRequest as Req, toJsonView } from '../../helpers/otlp-proto.js';
 
@@ -34,13 +34,13 @@ test('push sink flags: bad values are one usage line naming the flag, exit 2', (
 });
 
 test('otlp resource: defaults, OTEL_* environment, then --otlp-resource, key by key', () => {
-  const sys = fixtureTree({ 'kernel/sched_ext/root/ops': 'rusty\n' });
+  const sys = fixtureTree({ 'root/ops': 'rusty_1.0.12_g1a2b3c_x86_64-unknown-linux-gnu\n' });
   try {
-    assert.equal(runningScheduler(sys.root), 'rusty');
-    assert.equal(runningScheduler(`${sys.root}/nowhere`), undefined);
+    assert.equal(schedulerName('rusty_1.0.12_g1a2b3c'), 'rusty');
+    assert.equal(schedulerName('flat_cg'), 'flat_cg');
     const attrs = new Map(
       resourceAttributes({
-        sysRoot: sys.root,
+        schedExtRoot: sys.root,
         env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=sched%20ext,broken', OTEL_SERVICE_NAME: 'scx-agent' },
         pairs: [['team', 'kernel'], ['host.name', 'node-7']],
       }),
@@ -50,8 +50,8 @@ test('otlp resource: defaults, OTEL_* environment, then --otlp-resource, key by 
     assert.equal(attrs.get('deployment.environment'), 'prod');
     assert.equal(attrs.get('team'), 'kernel');
     assert.equal(attrs.get('host.name'), 'node-7');
-    assert.equal(new Map(resourceAttributes({ sysRoot: sys.root, scheduler: 'lavd' })).get('scx.scheduler.name'), 'lavd');
-    assert.equal(new Map(resourceAttributes({ sysRoot: `${sys.root}/none` })).has('scx.scheduler.name'), false);
+    assert.equal(new Map(resourceAttributes({ schedExtRoot: sys.root, scheduler: 'lavd' })).get('scx.scheduler.name'), 'lavd');
+    assert.equal(new Map(resourceAttributes({ schedExtRoot: `${sys.root}/none` })).has('scx.scheduler.name'), false);
     assert.deepEqual(parseOtelResourceAttributes('a=1, b = x%2Cy ,=z'), [['a', '1'], ['b', 'x,y']]);
   } finally {
     sys.cleanup();
