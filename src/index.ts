@@ -13,5 +13,14 @@ export { TerminalSink, type TerminalSinkOptions } from './sinks/terminal/sink.js
 export { BoundedQueue, Backoff } from './sinks/push/queue.js';
 export { ProcFileSource } from './sources/host/source.js';
 export { procStatStats, pressureStats, schedstatStats } from './sources/host/stats.js';
+export type { UserSinkFactory, UserSinkModule, UserSinkOptions } from './sinks/user.js';
+export { StatsdSink, type StatsdSinkOptions } from './sinks/statsd/sink.js';
+export type { StatsdTags } from './sinks/statsd/format.js';
+export { SpectatordSink, type SpectatordSinkOptions, type SpectatordLocation } from './sinks/spectatord/sink.js';
+export type { SpectatordHistograms } from './sinks/spectatord/format.js';
+export { JsonlSink, type JsonlSinkOptions } from './sinks/jsonl/sink.js';
+export type { DatagramTarget } from './sinks/push/datagram-transport.js';
+export { cHeader, type CHeaderOptions } from './codegen/c-header.js';
+export { ProbeSource } from './sources/probe/source.js';
 export * from './sources/scx-stats/index.js';
 export * from './sources/sched-ext/index.js';

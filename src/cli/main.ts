@@ -8,6 +8,7 @@ import { formatFlags } from './usage.js';
 import { runCommand, runFlags } from './run.js';
 import { describeCommand, describeFlags } from './describe.js';
 import { monitorCommand, monitorFlags } from './monitor.js';
+import { genHeaderCommand, genHeaderFlags } from './gen-header.js';
 
 export interface Command {
   readonly summary: string;
@@ -31,6 +32,12 @@ export const commands: Readonly<Record<string, Command>> = {
     usage: 'scx-metrics describe [flags]',
     flags: describeFlags,
     main: describeCommand,
+  },
+  'gen-header': {
+    summary: "Print the C header (stats enum, map, stat_inc) for a scheduler's BPF side from its declarations",
+    usage: 'scx-metrics gen-header (--scheduler NAME | --stats MODULE) [-o FILE]',
+    flags: genHeaderFlags,
+    main: genHeaderCommand,
   },
   monitor: { summary: "Print a running scx scheduler's stats every interval, like its --monitor", usage: 'scx-metrics monitor [flags]', flags: monitorFlags, main: monitorCommand },
 };

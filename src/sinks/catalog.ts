@@ -1,5 +1,19 @@
 /** Every sink the CLI knows. */
 import type { SinkPlugin } from '../cli/plugins.js';
+import { jsonlPlugin } from './jsonl/plugin.js';
+import { spectatordPlugin } from './spectatord/plugin.js';
+import { statsdPlugin } from './statsd/plugin.js';
 import { terminalPlugin } from './terminal/plugin.js';
+import { otlpPlugin } from './otlp/plugin.js';
+import { remoteWritePlugin } from './remote-write/plugin.js';
+import { userSinkPlugin } from './user-plugin.js';
 
-export const sinkPlugins: readonly SinkPlugin[] = [terminalPlugin];
+export const sinkPlugins: readonly SinkPlugin[] = [
+  terminalPlugin,
+  statsdPlugin,
+  spectatordPlugin,
+  otlpPlugin,
+  remoteWritePlugin,
+  jsonlPlugin,
+  userSinkPlugin,
+];
