@@ -21,8 +21,8 @@ import {
   parseIntFile,
   parseState,
   readOptional,
-  runningScheduler,
-  type RunningScheduler,
+  loadedScheduler,
+  type LoadedScheduler,
 } from './sysfs.js';
 
 export interface SchedExtSourceOptions {
@@ -115,7 +115,7 @@ export class SchedExtSource implements Source {
     await int('nr_rejected', (v) => absolute(fam.rejected_tasks.with(), v, restarted));
     await int('hotplug_seq', (v) => fam.cpu_hotplugs.with().absolute(v));
 
-    const sched = await runningScheduler(this.root);
+    const sched = await loadedScheduler(this.root);
     this.setScheduler(sched);
     if (sched !== undefined) {
       const text = await readOptional(join(sched.dir, 'events'));
@@ -133,7 +133,7 @@ export class SchedExtSource implements Source {
     if (problems.length > 0) throw new Error(`${this.root} is malformed: ${problems.join('; ')}`);
   }
 
-  private setScheduler(sched: RunningScheduler | undefined): void {
+  private setScheduler(sched: LoadedScheduler | undefined): void {
     const fam = this.fam;
     if (fam === undefined) return;
     const cur = this.scheduler;

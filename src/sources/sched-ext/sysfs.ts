@@ -7,18 +7,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FlagValues } from '../../cli/flags.js';
-import { stringFlag } from '../../cli/flags.js';
+import { DEFAULT_SCHED_EXT_ROOT } from '../sched-ext-root.js';
 
-export const DEFAULT_SCHED_EXT_ROOT = '/sys/kernel/sched_ext';
-
-/** The sched_ext directory the flags select (`--sched-ext-root`, default /sys/kernel/sched_ext). */
-export function schedExtRoot(values: FlagValues): string {
-  return stringFlag(values, 'sched-ext-root') ?? DEFAULT_SCHED_EXT_ROOT;
-}
+// The root and its flag are shared with the BPF source (src/sources/sched-ext-root.ts).
+export { DEFAULT_SCHED_EXT_ROOT, schedExtRoot, schedExtRootFlag } from '../sched-ext-root.js';
 
 /** The loaded BPF scheduler. */
-export interface RunningScheduler {
+export interface LoadedScheduler {
   /** The directory holding `ops` and `events`. */
   readonly dir: string;
   /** `ops` as the kernel shows it, e.g. `rusty_1.0.16_g1a2b3c_x86_64_unknown_linux_gnu`. */
@@ -34,10 +29,12 @@ export function schedulerName(ops: string): string {
 }
 
 /**
- * The BPF scheduler loaded under `root`, or undefined when none is (or sched_ext is absent). Looks at
- * `root/ops` first, then at any other directory with an `ops` file (kernels with sub-schedulers).
+ * The BPF scheduler loaded under `root`, or undefined when none is (or sched_ext is absent): its directory,
+ * ops string and bare name. Looks at `root/ops` first, then at any other directory with an `ops` file
+ * (kernels with sub-schedulers). (`runningScheduler` in ../sched-ext-root.ts is the synchronous
+ * ops-string-only lookup the BPF source uses.)
  */
-export async function runningScheduler(root: string = DEFAULT_SCHED_EXT_ROOT): Promise<RunningScheduler | undefined> {
+export async function loadedScheduler(root: string = DEFAULT_SCHED_EXT_ROOT): Promise<LoadedScheduler | undefined> {
   const dirs = ['root'];
   try {
     for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory() && e.name !== 'root') dirs.push(e.name);

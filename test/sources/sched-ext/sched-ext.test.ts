@@ -8,7 +8,7 @@ import { memoryLogger } from '../../../src/log.js';
 import type { CounterSeries, GaugeSeries, Registry } from '../../../src/registry/index.js';
 import { schedExtPluginFor } from '../../../src/sources/sched-ext/plugin.js';
 import { SchedExtSource } from '../../../src/sources/sched-ext/source.js';
-import { parseEvents, runningScheduler, schedExtRoot, schedulerName } from '../../../src/sources/sched-ext/sysfs.js';
+import { loadedScheduler, parseEvents, schedExtRoot, schedulerName } from '../../../src/sources/sched-ext/sysfs.js';
 import type { Source, SourceContext } from '../../../src/sources/source.js';
 import { fixtureTree } from '../../helpers/fixtures.js';
 
@@ -193,11 +193,11 @@ test('helpers for other sources: the root from flags, the running scheduler and 
   const fx = fixtureTree(tree({ ops: 'flatcg' }));
   const sub = fixtureTree({ ...tree(), 'mitosis/ops': 'mitosis_1.0.1\n' });
   try {
-    assert.deepEqual(await runningScheduler(fx.root), { dir: join(fx.root, 'root'), ops: 'flatcg', name: 'flatcg' });
-    assert.equal((await runningScheduler(sub.root))?.name, 'mitosis', 'a per-scheduler directory on sub-scheduler kernels');
-    assert.equal(await runningScheduler(join(fx.root, 'nope')), undefined);
+    assert.deepEqual(await loadedScheduler(fx.root), { dir: join(fx.root, 'root'), ops: 'flatcg', name: 'flatcg' });
+    assert.equal((await loadedScheduler(sub.root))?.name, 'mitosis', 'a per-scheduler directory on sub-scheduler kernels');
+    assert.equal(await loadedScheduler(join(fx.root, 'nope')), undefined);
     rmSync(join(fx.root, 'root'), { recursive: true });
-    assert.equal(await runningScheduler(fx.root), undefined);
+    assert.equal(await loadedScheduler(fx.root), undefined);
   } finally {
     fx.cleanup();
     sub.cleanup();
@@ -213,6 +213,8 @@ test('auto-detection: the sched_ext source exists when its directory does, or wh
     assert.equal((await schedExtPluginFor(join(fx.root, 'missing')).create({}, env)).length, 0);
     assert.equal((await schedExtPluginFor(join(fx.root, 'missing')).create({ 'sched-ext-root': fx.root }, env)).length, 1);
     assert.equal((await schedExtPluginFor(fx.root).create({ 'no-sched-ext': true }, env)).length, 0);
+    // The shared flag's default value means "not asked for": auto-detection decides.
+    assert.equal((await schedExtPluginFor(join(fx.root, 'missing')).create({ 'sched-ext-root': '/sys/kernel/sched_ext' }, env)).length, 0);
   } finally {
     fx.cleanup();
   }

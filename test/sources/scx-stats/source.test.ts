@@ -380,3 +380,34 @@ test('--scx-stats-typed-only: gauges of counted fields are left out, levels stay
     await server.close();
   }
 });
+
+test('next to the BPF rusty profile: a family name it already holds is left out and said once, the rest exported', async () => {
+  const { rustyStats } = await import('../../../profiles/rusty.js');
+  const sim = new RustySim(1, 1);
+  const server = await rustyServer(sim);
+  const log = memoryLogger();
+  const src = new ScxStatsSource({ path: server.path, backoff: fastBackoff() });
+  const agent = new Agent({ sources: [src], sinks: [], intervalSeconds: 1, log });
+  agent.registry.register(rustyStats); // what the BPF source registers for scx_rusty (PR #377 names)
+  try {
+    await agent.start();
+    sim.add('KICK_GREEDY', 5);
+    sim.add('WAKE_SYNC', 5);
+    await agent.tick();
+    await agent.tick();
+    assert.equal(agent.registry.get('kick_greedy')?.decl.kind, 'counter', "the BPF source's counter keeps its name");
+    const said = log.lines.filter((l) => l.includes('already registered'));
+    assert.deepEqual(
+      said.map((l) => /"(\w+)"/.exec(l)?.[1]).sort(),
+      ['dl_preset', 'kick_greedy', 'repatriate'],
+      said.join('\n'),
+    );
+    assert.equal(value(agent.registry, 'scx_rusty_greedy_kicks'), 5);
+    assert.equal(value(agent.registry, 'scx_rusty_dispatched_tasks', ['wsync']), 5);
+    assert.equal(value(agent.registry, 'cpu_busy'), 42.5);
+    assert.equal(value(agent.registry, 'scx_metrics_source_up', ['scx_stats']), 1);
+  } finally {
+    await agent.stop();
+    await server.close();
+  }
+});
