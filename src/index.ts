@@ -7,3 +7,4 @@ export * from './registry/index.js';
 export type { Source, SourceContext } from './sources/source.js';
 export type { Sink, SinkContext, Snapshot } from './sinks/sink.js';
 export { createLogger, memoryLogger, type Logger } from './log.js';
+export * from './sinks/prometheus/index.js';
