@@ -20,4 +20,6 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
+  // Example user sinks are plain JavaScript outside the TypeScript project: linted without type information.
+  { files: ['examples/**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

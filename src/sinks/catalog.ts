@@ -1,6 +1,10 @@
 /** Every sink the CLI knows. */
 import type { SinkPlugin } from '../cli/plugins.js';
+import { jsonlPlugin } from './jsonl/plugin.js';
+import { spectatordPlugin } from './spectatord/plugin.js';
+import { statsdPlugin } from './statsd/plugin.js';
 import { prometheusPlugin } from './prometheus/plugin.js';
 import { terminalPlugin } from './terminal/plugin.js';
+import { userSinkPlugin } from './user-plugin.js';
 
-export const sinkPlugins: readonly SinkPlugin[] = [terminalPlugin, prometheusPlugin];
+export const sinkPlugins: readonly SinkPlugin[] = [terminalPlugin, prometheusPlugin, statsdPlugin, spectatordPlugin, jsonlPlugin, userSinkPlugin];

@@ -1,0 +1,172 @@
+/**
+ * From declarations to a read plan: which maps a stat set reads, the shape each map must have, and where each
+ * series' number sits (enum index, struct offset, global variable). Pure: no syscalls, so declaration
+ * mistakes surface when a profile is loaded, before any map is opened.
+ */
+import { DeclarationError } from '../../declare/naming.js';
+import type { StatDecl, StatSet } from '../../declare/types.js';
+import { MapType, mapTypeName, type MapInfo } from './sys.js';
+import { type BpfField, type BpfLayout, type BpfRef, isBpfRef } from './ref.js';
+
+/** One number the source reads: a stat with one combination of its label values. */
+export interface Entry {
+  readonly decl: StatDecl;
+  /** Label values in the declaration's label order (without the `cpu` label the source may add). */
+  readonly labelValues: readonly string[];
+  /** percpu_array: the enum index. */
+  readonly index: number;
+  /** percpu_struct/global: the byte offset (global: a fallback until BTF resolves it). */
+  readonly offset: number;
+  /** global: the variable name. */
+  readonly variable: string | undefined;
+  readonly field: BpfField;
+}
+
+/** The shape a map must have; `valueSize` is a minimum for globals (other variables share the section). */
+export interface MapShape {
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly valueSizeIsMinimum: boolean;
+}
+
+/** One map a stat set reads. */
+export interface MapPlan {
+  /** Name as the BPF object defines it; for globals the section (`.bss`). */
+  readonly name: string;
+  readonly layout: BpfLayout;
+  readonly shape: MapShape;
+  readonly entries: readonly Entry[];
+}
+
+export const FIELD_BYTES: Readonly<Record<BpfField, number>> = { u64: 8, s64: 8, u32: 4 };
+
+/** Every combination of a stat's closed label values, first label outermost (the enum order). */
+export function labelCombinations(decl: StatDecl, allowOpen = false): string[][] {
+  let combos: string[][] = [[]];
+  for (const [label, spec] of Object.entries(decl.labels)) {
+    if (spec === String) {
+      if (allowOpen) continue;
+      throw new DeclarationError(`stat "${decl.key}": label "${label}" is open (String); a BPF stats enum needs closed label values`);
+    }
+    const values = spec as readonly string[];
+    combos = combos.flatMap((c) => values.map((v) => [...c, v]));
+  }
+  return combos;
+}
+
+/**
+ * The stats enum of one per-CPU array map in a set, in index order: what the BPF side's `enum` must list.
+ * Header generation and the source both use this, so the two cannot disagree.
+ */
+export function enumEntries(set: StatSet, map = 'stats'): Entry[] {
+  const out: Entry[] = [];
+  let next = 0;
+  for (const decl of Object.values(set.stats)) {
+    const ref = decl.from;
+    if (!isBpfRef(ref) || ref.layout !== 'percpu_array' || ref.map !== map) continue;
+    if (decl.kind === 'histogram') throw new DeclarationError(`stat "${decl.key}": histograms are not read from a BPF stats enum`);
+    const start = ref.index ?? next;
+    if (!Number.isInteger(start) || start < 0) throw new DeclarationError(`stat "${decl.key}": enum index ${start} is not an integer >= 0`);
+    const combos = labelCombinations(decl);
+    combos.forEach((labelValues, i) => out.push({ decl, labelValues, index: start + i, offset: 0, variable: undefined, field: 'u64' }));
+    next = start + combos.length;
+  }
+  const seen = new Map<number, string>();
+  for (const e of out) {
+    const other = seen.get(e.index);
+    if (other !== undefined) throw new DeclarationError(`map "${map}": enum index ${e.index} is used by both "${other}" and "${e.decl.key}"`);
+    seen.set(e.index, e.decl.key);
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+/** The maps a set reads and where each number sits. Throws DeclarationError for refs that cannot work. */
+export function planMaps(set: StatSet): MapPlan[] {
+  const byMap = new Map<string, { layout: BpfLayout; refs: { decl: StatDecl; ref: BpfRef }[] }>();
+  for (const decl of Object.values(set.stats)) {
+    const ref = decl.from;
+    if (!isBpfRef(ref)) continue;
+    const group = byMap.get(ref.map);
+    if (group === undefined) byMap.set(ref.map, { layout: ref.layout, refs: [{ decl, ref }] });
+    else if (group.layout !== ref.layout) {
+      throw new DeclarationError(`stat "${decl.key}": map "${ref.map}" is read as ${group.layout} by other stats, not ${ref.layout}`);
+    } else group.refs.push({ decl, ref });
+  }
+  const plans: MapPlan[] = [];
+  for (const [name, { layout, refs }] of byMap) {
+    if (layout === 'percpu_array') plans.push(planEnum(set, name, refs.map((r) => r.ref)));
+    else plans.push(planFields(name, layout, refs));
+  }
+  return plans;
+}
+
+function planEnum(set: StatSet, name: string, refs: readonly BpfRef[]): MapPlan {
+  const entries = enumEntries(set, name);
+  const used = entries.length === 0 ? 0 : (entries[entries.length - 1] as Entry).index + 1;
+  const declared = refs.map((r) => r.entries).filter((n): n is number => n !== undefined);
+  const maxEntries = declared.length > 0 ? Math.max(...declared) : used;
+  if (maxEntries < used) throw new DeclarationError(`map "${name}": entries ${maxEntries} is fewer than the ${used} the stats use`);
+  return {
+    name,
+    layout: 'percpu_array',
+    shape: { type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries, valueSizeIsMinimum: false },
+    entries,
+  };
+}
+
+function planFields(name: string, layout: BpfLayout, refs: readonly { decl: StatDecl; ref: BpfRef }[]): MapPlan {
+  const entries: Entry[] = [];
+  let valueSize: number | undefined;
+  let end = 0;
+  for (const { decl, ref } of refs) {
+    if (decl.kind === 'histogram') throw new DeclarationError(`stat "${decl.key}": histograms are not read from ${layout} maps`);
+    if (Object.keys(decl.labels).length > 0) {
+      throw new DeclarationError(`stat "${decl.key}": a ${layout} field is one number; labels are not supported there`);
+    }
+    const field = ref.field ?? 'u64';
+    if (layout === 'percpu_struct') {
+      if (ref.valueSize === undefined || ref.offset === undefined) {
+        throw new DeclarationError(`stat "${decl.key}": a percpu_struct reference needs valueSize and offset`);
+      }
+      if (valueSize !== undefined && valueSize !== ref.valueSize) {
+        throw new DeclarationError(`stat "${decl.key}": map "${name}" value size ${ref.valueSize} differs from ${valueSize} given by another stat`);
+      }
+      valueSize = ref.valueSize;
+      if (ref.offset < 0 || ref.offset + FIELD_BYTES[field] > ref.valueSize) {
+        throw new DeclarationError(`stat "${decl.key}": offset ${ref.offset} (${field}) lies outside the ${ref.valueSize}-byte value`);
+      }
+    } else if (ref.variable === undefined || ref.variable === '') {
+      throw new DeclarationError(`stat "${decl.key}": a global reference needs the variable name`);
+    }
+    const offset = ref.offset ?? -1;
+    if (offset >= 0) end = Math.max(end, offset + FIELD_BYTES[field]);
+    entries.push({ decl, labelValues: [], index: 0, offset, variable: ref.variable, field });
+  }
+  const shape: MapShape =
+    layout === 'percpu_struct'
+      ? { type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: valueSize ?? 0, maxEntries: 1, valueSizeIsMinimum: false }
+      : { type: MapType.ARRAY, keySize: 4, valueSize: end, maxEntries: 1, valueSizeIsMinimum: true };
+  return { name, layout, shape, entries };
+}
+
+/** Whether a map's name is the one a plan reads: exact, or `<object>.bss` for a `.bss` section. */
+export function nameMatches(plan: MapPlan, mapName: string): boolean {
+  if (plan.layout === 'global') return mapName === plan.name || mapName.endsWith(plan.name);
+  return mapName === plan.name;
+}
+
+/** Checks a map against the plan's shape; returns a message naming expected and found, or undefined. */
+export function shapeMismatch(plan: MapPlan, info: MapInfo): string | undefined {
+  const s = plan.shape;
+  const problems: string[] = [];
+  if (info.type !== s.type) problems.push(`type ${mapTypeName(s.type)}, found ${mapTypeName(info.type)}`);
+  if (info.keySize !== s.keySize) problems.push(`key size ${s.keySize}, found ${info.keySize}`);
+  if (s.valueSizeIsMinimum ? info.valueSize < s.valueSize : info.valueSize !== s.valueSize) {
+    problems.push(`value size ${s.valueSizeIsMinimum ? 'at least ' : ''}${s.valueSize}, found ${info.valueSize}`);
+  }
+  if (info.maxEntries !== s.maxEntries) problems.push(`max_entries ${s.maxEntries}, found ${info.maxEntries}`);
+  if (problems.length === 0) return undefined;
+  return `map "${info.name}" (id ${info.id}) does not have the ${plan.layout} layout the profile expects: expected ${problems.join('; expected ')}`;
+}

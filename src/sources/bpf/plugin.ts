@@ -1,0 +1,90 @@
+/**
+ * The BPF source's CLI: `--scheduler NAME` picks a profile (or the running scheduler named by
+ * <sched-ext-root>/root/ops, when it has one); `--bpf-pin` / `--bpf-map-id` point at maps directly.
+ */
+import { findProfile, profiles } from '../../../profiles/index.js';
+import type { SourcePlugin } from '../../cli/plugins.js';
+import { type FlagValues, UsageError, boolFlag, listFlag, parsePositive, stringFlag } from '../../cli/flags.js';
+import { runningScheduler, schedExtRoot, schedExtRootFlag } from '../sched-ext-root.js';
+import { planMaps } from './layout.js';
+import type { SchedulerProfile } from './profile.js';
+import { BpfSource, type MapLocation } from './source.js';
+
+/** The profile whose ops name the running scheduler reports (exactly, or followed by `_<version>`). */
+export function profileForOps(ops: string): SchedulerProfile | undefined {
+  return Object.values(profiles).find((p) => ops === p.ops || ops.startsWith(`${p.ops}_`));
+}
+
+/** `NAME=VALUE` when NAME is one of the profile's maps, else the whole text for the profile's only map. */
+function mapArgs(flag: string, texts: readonly string[], maps: readonly string[]): [string, string][] {
+  return texts.map((text) => {
+    const eq = text.indexOf('=');
+    if (eq > 0 && maps.includes(text.slice(0, eq))) return [text.slice(0, eq), text.slice(eq + 1)];
+    if (maps.length !== 1) throw new UsageError(`--${flag}: "${text}" must be NAME=VALUE with NAME one of the profile's maps: ${maps.join(', ')}`);
+    return [maps[0] as string, text];
+  });
+}
+
+function locations(values: FlagValues, profile: SchedulerProfile): Record<string, MapLocation> {
+  const maps = planMaps(profile.stats).map((p) => p.name);
+  const out: Record<string, MapLocation> = {};
+  const set = (flag: string, name: string, loc: MapLocation): void => {
+    if (out[name] !== undefined) throw new UsageError(`--${flag}: map "${name}" is given twice`);
+    out[name] = loc;
+  };
+  for (const [name, path] of mapArgs('bpf-pin', listFlag(values, 'bpf-pin'), maps)) {
+    if (path === '') throw new UsageError(`--bpf-pin: empty path for map "${name}"`);
+    set('bpf-pin', name, { pin: path });
+  }
+  for (const [name, id] of mapArgs('bpf-map-id', listFlag(values, 'bpf-map-id'), maps)) {
+    set('bpf-map-id', name, { id: parsePositive('bpf-map-id', id, { integer: true }) });
+  }
+  return out;
+}
+
+export const bpfPlugin: SourcePlugin = {
+  name: 'bpf',
+  flags: {
+    scheduler: {
+      type: 'string',
+      metavar: 'NAME',
+      help: `Read this scheduler's BPF stats (${Object.keys(profiles).join(', ')}); default: the running one, when it has a profile`,
+    },
+    'bpf-pin': { type: 'string', multiple: true, metavar: '[MAP=]PATH', help: 'Open the stats map from this bpffs pin instead of finding it through the scheduler' },
+    'bpf-map-id': { type: 'string', multiple: true, metavar: '[MAP=]ID', help: 'Open the stats map with this id instead of finding it through the scheduler' },
+    'bpf-per-cpu': { type: 'boolean', help: 'Keep a cpu label on per-CPU BPF stats instead of summing over CPUs' },
+    'bpf-reset-on-read': {
+      type: 'boolean',
+      help: "Zero each BPF stats entry after reading it (scx_rusty's old behaviour; breaks any other reader)",
+    },
+    ...schedExtRootFlag,
+  },
+  create(values, env) {
+    const name = stringFlag(values, 'scheduler');
+    let profile: SchedulerProfile | undefined;
+    if (name !== undefined) {
+      profile = findProfile(name);
+      if (profile === undefined) throw new UsageError(`--scheduler: no profile "${name}" (profiles: ${Object.keys(profiles).join(', ')})`);
+    } else {
+      const root = schedExtRoot(values);
+      const ops = runningScheduler(root);
+      profile = ops === undefined ? undefined : profileForOps(ops);
+      const direct = listFlag(values, 'bpf-pin').length + listFlag(values, 'bpf-map-id').length > 0;
+      if (profile === undefined) {
+        if (direct) throw new UsageError('--bpf-pin/--bpf-map-id need --scheduler NAME to know the map layout');
+        if (ops !== undefined) env.log.info(`sched_ext scheduler "${ops}" is running but has no profile; pass --scheduler to read a compatible one`);
+        return [];
+      }
+      env.log.info(`reading BPF stats of the running sched_ext scheduler "${ops}" with profile ${profile.name}`);
+    }
+    return [
+      new BpfSource({
+        stats: profile.stats,
+        programs: profile.programs,
+        maps: locations(values, profile),
+        perCpu: boolFlag(values, 'bpf-per-cpu'),
+        resetOnRead: boolFlag(values, 'bpf-reset-on-read'),
+      }),
+    ];
+  },
+};

@@ -1,0 +1,356 @@
+/**
+ * The BPF source: reads a scheduler's stats from its BPF maps each interval, in the three layouts of ref.ts.
+ *
+ * Default mode never writes to the maps: counters take the cumulative sum over possible CPUs, so any number
+ * of readers stay correct. `resetOnRead` reproduces scx_rusty's metrics-era loop (read, sum, zero the key,
+ * add the sum as a delta); it breaks every other reader of the map and loses events that land between the
+ * read and the zeroing, which is why scx_rusty dropped it.
+ *
+ * Counters never go backwards: when a map is replaced (scheduler restart, new map id) or its values drop (a
+ * reset-on-read reader elsewhere), what the old values had reached becomes a base the new values add to. The
+ * source does this itself rather than leaning on the registry's restart rule, because a new map found late
+ * may already be above the old map's last value, which that rule would take for no restart at all.
+ */
+import type { StatDecl, StatSet } from '../../declare/types.js';
+import { DeclarationError } from '../../declare/naming.js';
+import { errorMessage, type Logger } from '../../log.js';
+import type { CounterSeries, GaugeSeries } from '../../registry/index.js';
+import type { Source, SourceContext } from '../source.js';
+import { readDatasec } from './btf-datasec.js';
+import { type Located, type Locator, LocateError, type Writable, locate, scanPrograms, stillThere } from './discover.js';
+import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from './layout.js';
+import type { BpfField } from './ref.js';
+import { BPF_F_MMAPABLE, type BpfMap, BpfError, type MmapView, type ProgInfo, btfRawById, possibleCpus } from './sys.js';
+
+/** Where to find one map instead of through the scheduler's programs. */
+export type MapLocation = { readonly pin: string } | { readonly id: number };
+
+export interface BpfSourceOptions {
+  /** The declarations to fill; every stat whose `from` is a BpfRef is read. */
+  readonly stats: StatSet;
+  /** Name prefixes of the programs owning the maps (`rusty_`), for finding maps by program. */
+  readonly programs?: readonly string[];
+  /** Per map name (`stats`, `.bss`): a pinned path or map id to use instead of the programs. */
+  readonly maps?: Readonly<Record<string, MapLocation>>;
+  /** Keep a `cpu` label on per-CPU stats instead of summing over CPUs. */
+  readonly perCpu?: boolean;
+  /** Zero each stats-enum entry after reading it and count the read value as a delta (scx_rusty's old way). */
+  readonly resetOnRead?: boolean;
+  /** Source name for diagnostics; default `bpf:<set name>`. */
+  readonly name?: string;
+}
+
+type Handle = CounterSeries | GaugeSeries;
+
+interface MapState {
+  readonly plan: MapPlan;
+  readonly locator: Locator;
+  /** Per entry: handles (one, or one per possible CPU) and their index into the per-handle arrays. */
+  readonly handles: Handle[][];
+  readonly firstHandle: number[];
+  /** Byte offset per entry once attached (globals: from BTF). */
+  offsets: number[];
+  loc: Located | undefined;
+  view: MmapView | undefined;
+  /** Map id last read, to tell a replaced map from the same one found again. */
+  lastMapId: number | undefined;
+  zero: Buffer | undefined;
+}
+
+/** Reads a u64 as a Number (exact below 2^53, which a counter takes about 100 days of nanoseconds to pass). */
+function u64n(buf: Buffer, off: number): number {
+  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 4294967296;
+}
+
+function readField(buf: Buffer, off: number, field: BpfField): number {
+  if (field === 'u32') return buf.readUInt32LE(off);
+  if (field === 's64') return Number(buf.readBigInt64LE(off));
+  return u64n(buf, off);
+}
+
+/** The set with a `cpu` label added to stats of per-CPU layouts (the source reports each CPU's slot). */
+function withCpuLabel(set: StatSet, plans: readonly MapPlan[]): StatSet {
+  const perCpuKeys = new Set(plans.filter((p) => p.layout !== 'global').flatMap((p) => p.entries.map((e) => e.decl.key)));
+  const stats: Record<string, StatDecl> = {};
+  for (const [key, decl] of Object.entries(set.stats)) {
+    if (!perCpuKeys.has(key)) {
+      stats[key] = decl;
+      continue;
+    }
+    if ('cpu' in decl.labels) throw new DeclarationError(`stat "${key}": already has a "cpu" label; cannot report it per CPU`);
+    stats[key] = Object.freeze({ ...decl, labels: Object.freeze({ cpu: String, ...decl.labels }) });
+  }
+  return Object.freeze({ name: set.name, help: set.help, stats: Object.freeze(stats) });
+}
+
+export class BpfSource implements Source {
+  readonly name: string;
+  private readonly opts: BpfSourceOptions;
+  private readonly plans: MapPlan[];
+  private readonly exported: StatSet;
+  private states: MapState[] = [];
+  private log: Logger | undefined;
+  /** Per handle: the base new raw values add to, the last raw value, the last cumulative value exported. */
+  private base = new Float64Array(0);
+  private lastRaw = new Float64Array(0);
+  private last = new Float64Array(0);
+
+  constructor(opts: BpfSourceOptions) {
+    this.opts = opts;
+    this.name = opts.name ?? `bpf:${opts.stats.name}`;
+    this.plans = planMaps(opts.stats);
+    if (this.plans.length === 0) throw new DeclarationError(`stat set "${opts.stats.name}" has no stat read from a BPF map`);
+    for (const mapName of Object.keys(opts.maps ?? {})) {
+      if (!this.plans.some((p) => p.name === mapName)) {
+        throw new DeclarationError(`no stat of "${opts.stats.name}" reads a map named "${mapName}" (maps: ${this.plans.map((p) => p.name).join(', ')})`);
+      }
+    }
+    for (const p of this.plans) {
+      if (opts.maps?.[p.name] === undefined && (opts.programs === undefined || opts.programs.length === 0)) {
+        throw new DeclarationError(`map "${p.name}": give its pinned path or id, or the programs that own it`);
+      }
+    }
+    this.exported = opts.perCpu === true ? withCpuLabel(opts.stats, this.plans) : opts.stats;
+  }
+
+  stats(): readonly StatSet[] {
+    return [this.exported];
+  }
+
+  attach(ctx: SourceContext): void {
+    this.log = ctx.log;
+    const families = ctx.registry.register(this.exported);
+    const cpus = possibleCpus().ids.map(String);
+    let n = 0;
+    this.states = this.plans.map((plan) => {
+      const perCpu = this.opts.perCpu === true && plan.layout !== 'global';
+      const handles: Handle[][] = [];
+      const firstHandle: number[] = [];
+      for (const e of plan.entries) {
+        const family = families[e.decl.key];
+        if (family === undefined) throw new Error(`stat "${e.decl.key}" is not registered`);
+        const hs = (perCpu ? cpus.map((c) => family.withValues([c, ...e.labelValues])) : [family.withValues(e.labelValues)]) as Handle[];
+        firstHandle.push(n);
+        n += hs.length;
+        handles.push(hs);
+      }
+      const where = this.opts.maps?.[plan.name];
+      const locator: Locator =
+        where === undefined
+          ? { kind: 'programs', prefixes: this.opts.programs ?? [] }
+          : 'pin' in where
+            ? { kind: 'pin', path: where.pin }
+            : { kind: 'id', id: where.id };
+      return { plan, locator, handles, firstHandle, offsets: [], loc: undefined, view: undefined, lastMapId: undefined, zero: undefined };
+    });
+    this.base = new Float64Array(n);
+    this.lastRaw = new Float64Array(n);
+    this.last = new Float64Array(n);
+    if (this.opts.resetOnRead === true) {
+      for (const p of this.plans.filter((x) => x.layout !== 'percpu_array')) {
+        ctx.log.warn(`${this.name}: --bpf-reset-on-read applies to stats-enum arrays only; map "${p.name}" (${p.layout}) is read without writing`);
+      }
+    }
+  }
+
+  collect(): void {
+    const problems: string[] = [];
+    // One scan of all programs per interval at most, shared by every map that needs finding.
+    let progs: ProgInfo[] | undefined;
+    const scan = (): ProgInfo[] => (progs ??= scanPrograms(['']));
+    for (const st of this.states) {
+      try {
+        if (st.loc !== undefined && !stillThere(st.loc)) {
+          const what = st.loc.owner !== undefined ? `its program ${st.loc.owner.name} (id ${st.loc.owner.id}) is gone` : 'its pin was removed or replaced';
+          this.log?.once(`${this.name}:gone:${st.plan.name}`, `${this.name}: map "${st.plan.name}" (id ${st.loc.map.info.id}) went away (${what}); looking for it again`);
+          this.detach(st);
+        }
+        if (st.loc === undefined) this.attachMap(st, scan);
+        this.read(st);
+      } catch (err) {
+        if (!(err instanceof LocateError)) this.detach(st);
+        problems.push(this.explain(st, err));
+      }
+    }
+    if (problems.length > 0) throw new Error(problems.join('; '));
+  }
+
+  close(): void {
+    for (const st of this.states) this.detach(st);
+  }
+
+  private explain(st: MapState, err: unknown): string {
+    let msg = `map "${st.plan.name}": ${errorMessage(err)}`;
+    if (err instanceof BpfError && err.code === 'EPERM' && st.locator.kind === 'programs') {
+      msg += " (to find a scheduler's maps through its programs; run as root, or pin the maps readable and pass --bpf-pin)";
+    }
+    return msg;
+  }
+
+  private attachMap(st: MapState, scan: () => ProgInfo[]): void {
+    // Globals are mmapped, and the kernel only maps a bpf map fd opened for writing (a read-only file loses
+    // VM_SHARED, which bpf_map_mmap requires); the mapping itself is PROT_READ, so nothing is ever written.
+    const resets = this.opts.resetOnRead === true && st.plan.layout === 'percpu_array';
+    const writable: Writable = resets ? 'yes' : st.plan.layout === 'global' ? 'if-allowed' : 'no';
+    const progs = st.locator.kind === 'pin' ? undefined : scan();
+    const loc = locate(st.plan, st.locator, progs !== undefined ? { writable, progs } : { writable });
+    try {
+      st.offsets = this.resolveOffsets(st.plan, loc.map);
+      if (st.plan.layout === 'global' && (loc.map.info.flags & BPF_F_MMAPABLE) !== 0) st.view = this.tryMmap(loc);
+    } catch (err) {
+      loc.map.close();
+      throw err;
+    }
+    st.loc = loc;
+    st.zero = resets ? loc.map.newValue() : undefined;
+    const id = loc.map.info.id;
+    if (st.lastMapId !== undefined && st.lastMapId !== id) this.rebase(st);
+    st.lastMapId = id;
+    this.log?.clear(`${this.name}:gone:${st.plan.name}`);
+    this.log?.info(`${this.name}: reading map "${loc.map.info.name}" (id ${id}, ${st.plan.layout}) ${loc.how}${st.view !== undefined ? ', mmapped' : ''}`);
+  }
+
+  /** An mmap of a globals map, or undefined (read by lookups) when the fd is read-only. */
+  private tryMmap(loc: Located): MmapView | undefined {
+    try {
+      return loc.map.mmap();
+    } catch (err) {
+      if (!(err instanceof BpfError && (err.code === 'EINVAL' || err.code === 'EACCES' || err.code === 'EPERM'))) throw err;
+      this.log?.info(`${this.name}: map "${loc.map.info.name}" is open read-only, so it is read by lookups instead of mmap`);
+      return undefined;
+    }
+  }
+
+  /** A replaced map: what the old one reached becomes the base its successor's values add to. */
+  private rebase(st: MapState): void {
+    for (let i = 0; i < st.handles.length; i++) {
+      const first = st.firstHandle[i] as number;
+      for (let h = first; h < first + (st.handles[i] as Handle[]).length; h++) {
+        this.base[h] = this.last[h] as number;
+        this.lastRaw[h] = 0;
+      }
+    }
+  }
+
+  /** Byte offsets of each entry: enum index × value size, declared struct offsets, or BTF for globals. */
+  private resolveOffsets(plan: MapPlan, map: BpfMap): number[] {
+    if (plan.layout === 'percpu_array') return plan.entries.map((e) => e.index * map.valueBytes);
+    if (plan.layout === 'percpu_struct') return plan.entries.map((e) => e.offset);
+    const info = map.info;
+    const raw = info.btfId !== 0 && info.btfValueTypeId !== 0 ? btfRawById(info.btfId) : undefined;
+    const vars = raw !== undefined ? readDatasec(raw, info.btfValueTypeId).vars : undefined;
+    return plan.entries.map((e: Entry) => {
+      const bytes = FIELD_BYTES[e.field];
+      let off = e.offset;
+      if (vars !== undefined) {
+        const place = vars.get(e.variable ?? '');
+        if (place === undefined) {
+          throw new LocateError(`map "${info.name}" (id ${info.id}) has no variable "${e.variable}" (its BTF lists ${[...vars.keys()].join(', ') || 'none'})`);
+        }
+        if (place.size !== bytes) {
+          throw new LocateError(`variable "${e.variable}" in map "${info.name}" is ${place.size} bytes, expected ${bytes} (${e.field})`);
+        }
+        off = place.offset;
+      } else if (off < 0) {
+        throw new LocateError(`map "${info.name}" (id ${info.id}) carries no BTF and stat "${e.decl.key}" gives no offset for "${e.variable}"`);
+      }
+      if (off + bytes > info.valueSize) {
+        throw new LocateError(`variable "${e.variable}" at offset ${off} lies outside map "${info.name}" (${info.valueSize} bytes)`);
+      }
+      return off;
+    });
+  }
+
+  private detach(st: MapState): void {
+    st.view?.close();
+    st.view = undefined;
+    st.loc?.map.close();
+    st.loc = undefined;
+  }
+
+  private read(st: MapState): void {
+    const loc = st.loc;
+    if (loc === undefined) return;
+    const map = loc.map;
+    const entries = st.plan.entries;
+    let buf: Buffer;
+    if (st.plan.layout === 'percpu_array') {
+      const b = map.lookupBatch();
+      if (b.count !== map.info.maxEntries) throw new Error(`batch read returned ${b.count} of ${map.info.maxEntries} entries`);
+      buf = b.values;
+    } else if (st.view !== undefined) {
+      this.readGlobalsMapped(st, st.view);
+      return;
+    } else {
+      const v = map.lookup(0);
+      if (v === undefined) throw new Error('element 0 is missing');
+      buf = v;
+    }
+    const reset = st.zero !== undefined;
+    const stride = map.stride;
+    const slots = map.slots;
+    if (st.plan.layout === 'percpu_array' && (buf.byteOffset & 3) === 0) {
+      this.readEnumWords(st, new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2), stride >>> 2, slots, reset);
+      if (st.zero !== undefined) for (const e of entries) map.update(e.index, st.zero);
+      return;
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      const hs = st.handles[i] as Handle[];
+      const off = st.offsets[i] as number;
+      const first = st.firstHandle[i] as number;
+      if (hs.length === 1) {
+        let raw = 0;
+        for (let s = 0; s < slots; s++) raw += readField(buf, off + s * stride, e.field);
+        this.apply(hs[0] as Handle, first, raw, reset);
+      } else {
+        for (let s = 0; s < slots; s++) this.apply(hs[s] as Handle, first + s, readField(buf, off + s * stride, e.field), reset);
+      }
+    }
+    if (st.zero !== undefined) for (const e of entries) map.update(e.index, st.zero);
+  }
+
+  /** The stats-enum hot path: u64s read as two 32-bit words of a typed view, no per-value bounds checks. */
+  private readEnumWords(st: MapState, w: Uint32Array, strideW: number, slots: number, reset: boolean): void {
+    const n = st.handles.length;
+    for (let i = 0; i < n; i++) {
+      const hs = st.handles[i] as Handle[];
+      const at = (st.offsets[i] as number) >>> 2;
+      const first = st.firstHandle[i] as number;
+      if (hs.length === 1) {
+        let raw = 0;
+        for (let s = 0, k = at; s < slots; s++, k += strideW) raw += (w[k] as number) + (w[k + 1] as number) * 4294967296;
+        this.apply(hs[0] as Handle, first, raw, reset);
+      } else {
+        for (let s = 0, k = at; s < slots; s++, k += strideW) this.apply(hs[s] as Handle, first + s, (w[k] as number) + (w[k + 1] as number) * 4294967296, reset);
+      }
+    }
+  }
+
+  private readGlobalsMapped(st: MapState, view: MmapView): void {
+    const entries = st.plan.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      const off = st.offsets[i] as number;
+      const raw = e.field === 'u32' ? view.u32(off) : e.field === 's64' ? Number(view.s64(off)) : Number(view.u64(off));
+      this.apply((st.handles[i] as Handle[])[0] as Handle, st.firstHandle[i] as number, raw, false);
+    }
+  }
+
+  private apply(handle: Handle, h: number, raw: number, reset: boolean): void {
+    if (!('absolute' in handle)) {
+      handle.set(raw);
+      return;
+    }
+    if (reset) {
+      handle.inc(raw);
+      return;
+    }
+    // Values dropped on the same map: someone zeroed it; count what it holds now on top of what we had.
+    if (raw < (this.lastRaw[h] as number)) this.base[h] = this.last[h] as number;
+    const cum = (this.base[h] as number) + raw;
+    handle.absolute(cum);
+    this.last[h] = cum;
+    this.lastRaw[h] = raw;
+  }
+}

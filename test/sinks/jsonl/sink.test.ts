@@ -1,0 +1,81 @@
+/** JSON lines: the exact record, the file it is appended to, and a disk that is full. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { healthStats } from '../../../src/health.js';
+import { memoryLogger } from '../../../src/log.js';
+import { JsonlSink } from '../../../src/sinks/jsonl/sink.js';
+import { goldenRegistry } from '../../helpers/push-fixture.js';
+import { waitFor } from '../../helpers/cli.js';
+
+const SECOND =
+  '{"schema":1,"time":"2023-11-14T22:13:22.000Z","interval":2,"final":true,"metrics":[' +
+  '{"name":"scx_dispatched_total","kind":"counter","labels":{"path":"local dsq","node":"0"},"value":15,"delta":5},' +
+  '{"name":"scx_dispatched_total","kind":"counter","labels":{"path":"a:b|c,d#e@f/g.h","node":""},"value":3,"delta":1},' +
+  '{"name":"scx_dispatched_total","kind":"counter","labels":{"path":"new","node":"1"},"value":3,"delta":3},' +
+  '{"name":"scx_queued","kind":"gauge","labels":{},"value":7},' +
+  '{"name":"scx_lag_seconds","kind":"gauge","labels":{"layer":"batch"},"value":-2.5},' +
+  '{"name":"scx_lag_seconds","kind":"gauge","labels":{"layer":"x"},"value":null},' +
+  '{"name":"scx_latency_seconds","kind":"histogram","labels":{},"count":5,"sum":59.5,"bounds":[1,10],"counts":[1,3,1]},' +
+  '{"name":"scx_metrics_sink_dropped_total","kind":"counter","labels":{"sink":"jsonl"},"value":0,"delta":0}]}';
+
+test('jsonl golden: one object per interval, appended to the file, counters with value and delta', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'scx-jsonl-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'out.jsonl');
+  const fx = goldenRegistry();
+  const sink = new JsonlSink({ path });
+  await sink.start({ registry: fx.registry, log: memoryLogger() });
+  fx.first();
+  sink.flush(fx.snapshot(1_700_000_000_000));
+  fx.second();
+  sink.flush(fx.snapshot(1_700_000_002_000, true));
+  await sink.close(2000);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  assert.equal(lines.length, 3);
+  assert.equal(lines[2], '', 'every record ends in a newline');
+  assert.equal(lines[1], SECOND);
+  const first = JSON.parse(lines[0] as string) as { time: string; final: boolean; metrics: { name: string; value?: number; delta?: number }[] };
+  assert.equal(first.time, '2023-11-14T22:13:20.000Z');
+  assert.equal(first.final, false);
+  assert.deepEqual(first.metrics.filter((m) => m.name === 'scx_dispatched_total').map((m) => [m.value, m.delta]), [[10, 0], [2, 0]], 'first record: baseline');
+
+  // A second sink appends to the same file rather than truncating it.
+  const again = new JsonlSink({ path });
+  await again.start({ registry: fx.registry, log: memoryLogger() });
+  again.flush(fx.snapshot());
+  await again.close(2000);
+  assert.equal(readFileSync(path, 'utf8').split('\n').length, 4);
+});
+
+test('jsonl: a file that cannot be opened stops the start with the path and the reason', async () => {
+  const sink = new JsonlSink({ path: '/nonexistent-dir-scx/out.jsonl' });
+  const fx = goldenRegistry();
+  await assert.rejects(sink.start({ registry: fx.registry, log: memoryLogger() }), /cannot open \/nonexistent-dir-scx\/out\.jsonl for appending: ENOENT/);
+});
+
+test('jsonl: a full disk (/dev/full) drops records, counts their metrics, says so once, and keeps the agent going', async (t) => {
+  if (!existsSync('/dev/full')) {
+    t.skip('no /dev/full on this system');
+    return;
+  }
+  const fx = goldenRegistry();
+  fx.first();
+  const log = memoryLogger();
+  const sink = new JsonlSink({ path: '/dev/full' });
+  await sink.start({ registry: fx.registry, log });
+  const dropped = fx.registry.family(healthStats.stats.sink_dropped).with({ sink: 'jsonl' });
+  sink.flush(fx.snapshot());
+  // The write fails on the thread pool; later intervals reopen the file and fail again.
+  await waitFor(() => log.lines.some((l) => l.includes('cannot write to /dev/full')), 10_000, 'the write error');
+  for (let i = 0; i < 3; i++) {
+    sink.flush(fx.snapshot());
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(dropped.value > 0, 'records after the failure are counted as dropped');
+  assert.equal(log.lines.filter((l) => l.includes('cannot write to /dev/full') && l.includes('ENOSPC')).length, 1, 'said once');
+  assert.ok(log.lines.some((l) => /dropped \d+ metrics in the last interval/.test(l)));
+  await sink.close(100);
+});
