@@ -5,7 +5,7 @@
  * The listener is hardened so a bad client cannot hurt collection: header and request timeouts (checked every
  * second, not Node's default 30 s), a small header limit, no request bodies, an idle timeout for clients that
  * stop reading, and a connection cap so a flood cannot take the file descriptors the sources need. Rendering
- * is synchronous and cheap (cached line prefixes); gzip runs on libuv's thread pool.
+ * is synchronous and cheap (cached line bytes, written into a reused buffer); gzip runs on libuv's thread pool.
  *
  * Paths: `/metrics` the exposition (GET and HEAD), `/` a small HTML index, anything else 404 with a hint;
  * other methods 405, requests with a body 413. Errors while serving (render or gzip failures, malformed,
@@ -71,6 +71,10 @@ export class PrometheusSink implements Sink {
   private readonly sockets = new Set<Socket>();
   /** Sockets with a response in progress: close() lets these finish (up to its deadline). */
   private readonly busy = new Set<Socket>();
+  /** Output buffers reused across scrapes (allocating the whole exposition each time costs page faults). */
+  private readonly spare: Buffer[] = [];
+  /** Connections already answered by clientError: later errors on them are echoes, not new faults. */
+  private readonly answered = new WeakSet<Duplex>();
 
   constructor(opts: PrometheusSinkOptions = {}) {
     this.opts = opts;
@@ -194,9 +198,13 @@ export class PrometheusSink implements Sink {
 
   private serveMetrics(req: IncomingMessage, res: ServerResponse, head: boolean): void {
     const format = this.formats[negotiateFormat(req.headers.accept)];
+    const registry = this.registry as Registry;
     let body: Buffer;
     try {
-      body = Buffer.from(format.render(this.registry as Registry), 'utf8');
+      const scratch = this.takeBuffer(format.maxBytes(registry));
+      // The body is a view of scratch: it goes back to the spares only when the response is done with it.
+      res.once('close', () => this.giveBack(scratch));
+      body = format.renderInto(registry, scratch);
     } catch (err) {
       this.fail('render', err);
       this.reply(res, 500, TEXT, `cannot render metrics: ${errorMessage(err)}\n`);
@@ -218,6 +226,17 @@ export class PrometheusSink implements Sink {
     });
   }
 
+  /** A spare output buffer of at least `size` bytes, or a new one with room to grow. */
+  private takeBuffer(size: number): Buffer {
+    const b = this.spare.pop();
+    return b !== undefined && b.length >= size ? b : Buffer.allocUnsafeSlow(size + (size >> 3));
+  }
+
+  private giveBack(b: Buffer): void {
+    // Two spares cover a scrape in flight while the next one renders; more would only hold memory.
+    if (this.spare.length < 2) this.spare.push(b);
+  }
+
   private reply(res: ServerResponse, status: number, type: string, text: string, head = false): void {
     this.send(res, status, type, Buffer.from(text, 'utf8'), head);
   }
@@ -229,12 +248,17 @@ export class PrometheusSink implements Sink {
     else res.end(body);
   }
 
-  /** Malformed, oversized or timed-out requests: answer as Node would, count, close. */
+  /**
+   * Malformed, oversized or timed-out requests: answer as Node would, count, close. A client hanging up (reset,
+   * or closing mid-request) is not an error of ours, and neither is what its connection reports after we
+   * answered it.
+   */
   private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'HPE_INVALID_EOF_STATE' || this.answered.has(socket)) {
       socket.destroy();
       return;
     }
+    this.answered.add(socket);
     this.fail('request', err, `bad or slow request from a client (${err.code ?? err.message})`);
     // Only answer when no response has started on this connection (Node's own default makes the same check).
     const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;

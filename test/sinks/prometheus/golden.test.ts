@@ -11,19 +11,19 @@ import { GOLDEN_TEXT_004, createdById, goldenOpenMetrics, lines } from './golden
 
 test('text 0.0.4: exact bytes (HELP/TYPE, escaping, NaN/Inf, explicit and log2 histograms, empty family left out)', () => {
   const { registry } = fixtureRegistry();
-  assert.equal(new Text004Renderer().render(registry), GOLDEN_TEXT_004);
+  assert.equal(new Text004Renderer().render(registry).toString(), GOLDEN_TEXT_004);
 });
 
 test('OpenMetrics 1.0: exact bytes (TYPE/UNIT/HELP, _total and _created, canonical le, # EOF)', () => {
   const { registry } = fixtureRegistry();
-  assert.equal(new OpenMetricsRenderer().render(registry), goldenOpenMetrics(createdById(registry)));
+  assert.equal(new OpenMetricsRenderer().render(registry).toString(), goldenOpenMetrics(createdById(registry)));
 });
 
 test('an empty registry renders nothing in 0.0.4 and only # EOF in OpenMetrics', () => {
   const r = new Registry();
   r.register(defineStats({ name: 'e', help: 'e', stats: { idle: counter({ help: 'never used', labels: { x: String } }) } }));
-  assert.equal(new Text004Renderer().render(r), '');
-  assert.equal(new OpenMetricsRenderer().render(r), '# EOF\n');
+  assert.equal(new Text004Renderer().render(r).toString(), '');
+  assert.equal(new OpenMetricsRenderer().render(r).toString(), '# EOF\n');
 });
 
 test('OpenMetrics: a histogram with a negative bound has no _count/_sum; 0.0.4 keeps them', () => {
@@ -33,7 +33,7 @@ test('OpenMetrics: a histogram with a negative bound has no _count/_sum; 0.0.4 k
   h.observe(-2);
   h.observe(0.5);
   assert.equal(
-    new OpenMetricsRenderer().render(r),
+    new OpenMetricsRenderer().render(r).toString(),
     lines(
       '# TYPE skew_seconds histogram',
       '# UNIT skew_seconds seconds',
@@ -46,7 +46,7 @@ test('OpenMetrics: a histogram with a negative bound has no _count/_sum; 0.0.4 k
       '# EOF',
     ),
   );
-  assert.match(new Text004Renderer().render(r), /skew_seconds_sum -1\.5\nskew_seconds_count 2\n$/);
+  assert.match(new Text004Renderer().render(r).toString(), /skew_seconds_sum -1\.5\nskew_seconds_count 2\n$/);
 });
 
 test('values are live; series text is cached per id and only rebuilt when the generation changes', () => {
@@ -55,11 +55,11 @@ test('values are live; series text is cached per id and only rebuilt when the ge
   const text = new Text004Renderer(labels);
   const om = new OpenMetricsRenderer(labels);
   const first = labels.get(registry);
-  text.render(registry);
-  om.render(registry);
+  text.render(registry).toString();
+  om.render(registry).toString();
   assert.equal(labels.get(registry), first, 'same generation: the same cached array');
   fam.wakeups.with().inc(5);
-  assert.match(text.render(registry), /^fx_wakeups_total 12$/m, 'a value change shows without a rebuild');
+  assert.match(text.render(registry).toString(), /^fx_wakeups_total 12$/m, 'a value change shows without a rebuild');
   assert.equal(labels.get(registry), first);
   const gen = registry.generation;
   fam.busy.with({ cpu: '1', mode: 'user' }).inc(1);
@@ -67,10 +67,10 @@ test('values are live; series text is cached per id and only rebuilt when the ge
   const second = labels.get(registry);
   assert.notEqual(second, first, 'a new series: rebuilt');
   for (let id = 0; id < first.length; id++) assert.equal(second[id], first[id], `series ${id} keeps its text`);
-  assert.match(text.render(registry), /^fx_busy_seconds_total\{cpu="1",mode="user"\} 1$/m);
-  assert.match(om.render(registry), /^fx_busy_seconds_total\{cpu="1",mode="user"\} 1\nfx_busy_seconds_created\{cpu="1",mode="user"\} [\d.]+$/m);
+  assert.match(text.render(registry).toString(), /^fx_busy_seconds_total\{cpu="1",mode="user"\} 1$/m);
+  assert.match(om.render(registry).toString(), /^fx_busy_seconds_total\{cpu="1",mode="user"\} 1\nfx_busy_seconds_created\{cpu="1",mode="user"\} [\d.]+$/m);
   assert.ok(fam.busy.remove(['1', 'user']));
-  assert.doesNotMatch(text.render(registry), /cpu="1"/, 'a removed series is gone');
+  assert.doesNotMatch(text.render(registry).toString(), /cpu="1"/, 'a removed series is gone');
 });
 
 test('canonical OpenMetrics bounds', () => {
@@ -87,4 +87,24 @@ test('canonical OpenMetrics bounds', () => {
     [Number.POSITIVE_INFINITY, '+Inf'],
   ];
   for (const [v, want] of cases) assert.equal(canonicalBound(v), want, String(v));
+});
+
+test('renderInto writes the same bytes into a reused buffer; maxBytes bounds the longest numbers', () => {
+  const { registry, fam } = fixtureRegistry();
+  // The longest value text there is, in every gauge: the bound must still hold.
+  for (const s of fam.special.series) s.set(-2.2250738585072014e-308);
+  fam.queue_depth.with().set(-2.2250738585072014e-308);
+  const longest = (golden: string): string => golden.replace(/^(fx_special\{[^}]*\}|fx_queue_depth) .*$/gm, '$1 -2.2250738585072014e-308');
+  const cases: [Text004Renderer | OpenMetricsRenderer, string][] = [
+    [new Text004Renderer(), longest(GOLDEN_TEXT_004)],
+    [new OpenMetricsRenderer(), longest(goldenOpenMetrics(createdById(registry)))],
+  ];
+  for (const [r, want] of cases) {
+    const scratch = Buffer.alloc(r.maxBytes(registry), 0xff);
+    const written = r.renderInto(registry, scratch);
+    assert.equal(written.toString(), want, 'complete, within maxBytes');
+    assert.equal(written.buffer, scratch.buffer, 'a view of the given buffer, no copy');
+    assert.deepEqual(r.render(registry), written);
+    assert.throws(() => r.renderInto(registry, Buffer.alloc(10)), RangeError);
+  }
 });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { formatGoFloat, formatValue } from '../../../src/sinks/prometheus/numbers.js';
+import { MAX_NUMBER_BYTES, putNumber } from '../../../src/sinks/prometheus/bytes.js';
 import { canonicalBound } from '../../../src/sinks/prometheus/openmetrics.js';
 import { escapeBackslashNewline, escapeQuoted, labelPairs } from '../../../src/sinks/prometheus/escape.js';
 import { hasCommand, needPeer } from '../../helpers/peers.js';
@@ -67,4 +68,14 @@ test("canonical OpenMetrics bounds agree with python3-prometheus-client's floatT
   const theirs = py.stdout.trimEnd().split('\n');
   assert.equal(theirs.length, values.length);
   values.forEach((v, i) => assert.equal(canonicalBound(v), theirs[i], `${v}`));
+});
+
+test('putNumber writes what formatValue spells, with and without its integer fast paths', () => {
+  const values = [0, 7, 9, 10, 99, 100, 2147483647, 2147483648, 1e9, 1e9 + 1, 12345678901234, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, -1, -2147483648, 0.5, 1.5e-7, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -2.2250738585072014e-308];
+  const buf = Buffer.alloc(64);
+  for (const v of values) {
+    const end = putNumber(buf, 3, v);
+    assert.equal(buf.toString('latin1', 3, end), formatValue(v), String(v));
+    assert.ok(end - 3 <= MAX_NUMBER_BYTES);
+  }
 });

@@ -28,12 +28,12 @@ function promtool(text: string): { status: number | null; output: string } {
 test('promtool check metrics accepts the text 0.0.4 exposition with no lint findings', (t) => {
   if (!needPeer(t, hasCommand(PROMTOOL, ['--version']), 'promtool (Debian package prometheus)')) return;
   const { registry } = fixtureRegistry();
-  const text = new Text004Renderer().render(registry);
+  const text = new Text004Renderer().render(registry).toString();
   const r = promtool(text);
   assert.equal(r.output, '');
   assert.equal(r.status, 0);
   // The check has teeth: the OpenMetrics text (escaped quote in HELP, # EOF) is refused by the 0.0.4 parser.
-  assert.notEqual(promtool(new OpenMetricsRenderer().render(registry)).status, 0);
+  assert.notEqual(promtool(new OpenMetricsRenderer().render(registry).toString()).status, 0);
 });
 
 interface PyFamily {
@@ -67,7 +67,7 @@ test("python3-prometheus-client's OpenMetrics parser accepts the OpenMetrics exp
   const ok = hasCommand(PYTHON, ['-c', 'import prometheus_client.openmetrics.parser']);
   if (!needPeer(t, ok, 'python3-prometheus-client (/usr/bin/python3)')) return;
   const { registry, fam } = fixtureRegistry();
-  const text = new OpenMetricsRenderer().render(registry);
+  const text = new OpenMetricsRenderer().render(registry).toString();
   const parsed = parseOpenMetrics(text);
   assert.equal(parsed.error, undefined);
   const families = new Map((parsed.families ?? []).map((f) => [f.name, f]));
@@ -97,7 +97,7 @@ test("python3-prometheus-client's OpenMetrics parser accepts the OpenMetrics exp
   );
   // The parser has teeth: without # EOF, or with 0.0.4's counter metadata, it refuses.
   assert.match(parseOpenMetrics(text.replace(/# EOF\n$/, '')).error ?? '', /EOF/);
-  assert.notEqual(parseOpenMetrics(`${new Text004Renderer().render(registry)}# EOF\n`).error, undefined);
+  assert.notEqual(parseOpenMetrics(`${new Text004Renderer().render(registry).toString()}# EOF\n`).error, undefined);
 });
 
 test('a real Prometheus scrapes a running sink and rate() over the API gives the rate the test drives', { timeout: 90_000 }, async (t) => {

@@ -116,6 +116,28 @@ test('paths and methods: / is an index, other paths 404 with a hint, only GET an
   }
 });
 
+test('concurrent scrapes in both formats, plain and gzip, each get an intact body (output buffers are reused)', async () => {
+  const { sink, port, registry } = await started();
+  try {
+    const want = {
+      text: GOLDEN_TEXT_004 + HEALTH_004,
+      om: (await get(port, '/metrics', { headers: { Accept: PROMETHEUS_3_ACCEPT } })).body.toString(),
+    };
+    assert.ok(want.om.startsWith(goldenOpenMetrics(createdById(registry)).replace(/# EOF\n$/, '')));
+    const asks = Array.from({ length: 40 }, (_, i) => ({ om: i % 2 === 0, gzip: i % 3 === 0 }));
+    const replies = await Promise.all(
+      asks.map((a) => get(port, '/metrics', { headers: { Accept: a.om ? PROMETHEUS_3_ACCEPT : '*/*', ...(a.gzip ? { 'Accept-Encoding': 'gzip' } : {}) } })),
+    );
+    replies.forEach((r, i) => {
+      const a = asks[i] as { om: boolean; gzip: boolean };
+      const body = a.gzip ? gunzipSync(r.body) : r.body;
+      assert.equal(body.toString(), a.om ? want.om : want.text, `request ${i}`);
+    });
+  } finally {
+    await sink.close(1000);
+  }
+});
+
 /** Opens a raw connection and collects what the server sends until it closes. */
 function rawClient(port: number): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
@@ -151,7 +173,7 @@ test('a huge request head gets 431, is counted as an error, and the next scrape 
 });
 
 test('slowloris: clients dribbling headers do not stop scrapes by others, and are cut off with 408', async () => {
-  const { sink, port, errors } = await started({ headersTimeoutMs: 1000 });
+  const { sink, port, errors, log } = await started({ headersTimeoutMs: 1000 });
   const slow: Awaited<ReturnType<typeof rawClient>>[] = [];
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -172,7 +194,7 @@ test('slowloris: clients dribbling headers do not stop scrapes by others, and ar
     // Then the header timeout closes every slow connection, with a 408, each counted.
     await Promise.all(slow.map((c) => c.closed));
     for (const c of slow) assert.match(c.received(), /^HTTP\/1\.1 408 /);
-    assert.equal(errors(), 20);
+    assert.equal(errors(), 20, log.lines.join('\n'));
     assert.equal((await get(port)).status, 200);
   } finally {
     for (const t of timers) clearInterval(t);
