@@ -20,4 +20,6 @@ export { SpectatordSink, type SpectatordSinkOptions, type SpectatordLocation } f
 export type { SpectatordHistograms } from './sinks/spectatord/format.js';
 export { JsonlSink, type JsonlSinkOptions } from './sinks/jsonl/sink.js';
 export type { DatagramTarget } from './sinks/push/datagram-transport.js';
+export { cHeader, type CHeaderOptions } from './codegen/c-header.js';
+export { ProbeSource } from './sources/probe/source.js';
 export * from './sinks/prometheus/index.js';

@@ -7,6 +7,7 @@ import { type FlagSpecs, type FlagValues, UsageError } from './flags.js';
 import { formatFlags } from './usage.js';
 import { runCommand, runFlags } from './run.js';
 import { describeCommand, describeFlags } from './describe.js';
+import { genHeaderCommand, genHeaderFlags } from './gen-header.js';
 
 export interface Command {
   readonly summary: string;
@@ -30,6 +31,12 @@ export const commands: Readonly<Record<string, Command>> = {
     usage: 'scx-metrics describe [flags]',
     flags: describeFlags,
     main: describeCommand,
+  },
+  'gen-header': {
+    summary: "Print the C header (stats enum, map, stat_inc) for a scheduler's BPF side from its declarations",
+    usage: 'scx-metrics gen-header (--scheduler NAME | --stats MODULE) [-o FILE]',
+    flags: genHeaderFlags,
+    main: genHeaderCommand,
   },
 };
 

@@ -5,6 +5,17 @@ import { spectatordPlugin } from './spectatord/plugin.js';
 import { statsdPlugin } from './statsd/plugin.js';
 import { prometheusPlugin } from './prometheus/plugin.js';
 import { terminalPlugin } from './terminal/plugin.js';
+import { otlpPlugin } from './otlp/plugin.js';
+import { remoteWritePlugin } from './remote-write/plugin.js';
 import { userSinkPlugin } from './user-plugin.js';
 
-export const sinkPlugins: readonly SinkPlugin[] = [terminalPlugin, prometheusPlugin, statsdPlugin, spectatordPlugin, jsonlPlugin, userSinkPlugin];
+export const sinkPlugins: readonly SinkPlugin[] = [
+  terminalPlugin,
+  prometheusPlugin,
+  statsdPlugin,
+  spectatordPlugin,
+  otlpPlugin,
+  remoteWritePlugin,
+  jsonlPlugin,
+  userSinkPlugin,
+];

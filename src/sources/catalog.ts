@@ -2,5 +2,6 @@
 import type { SourcePlugin } from '../cli/plugins.js';
 import { bpfPlugin } from './bpf/plugin.js';
 import { hostPlugin } from './host/plugin.js';
+import { probePlugin } from './probe/plugin.js';
 
-export const sourcePlugins: readonly SourcePlugin[] = [hostPlugin, bpfPlugin];
+export const sourcePlugins: readonly SourcePlugin[] = [hostPlugin, bpfPlugin, probePlugin];

@@ -795,3 +795,27 @@ export function rawTracepointOpen(name: string, progFd: number): number {
   attr.writeUInt32LE(progFd, 8);
   return bpf('RAW_TRACEPOINT_OPEN', attr, name);
 }
+
+// ---- run-time statistics (added by the bpfgen branch for the probe bench; kept apart to merge cleanly) ----
+
+const BPF_ENABLE_STATS = 32;
+const BPF_STATS_RUN_TIME = 0;
+
+/**
+ * BPF_ENABLE_STATS(BPF_STATS_RUN_TIME): the kernel times every BPF program run while the returned fd is open
+ * (close it to stop; the timing itself costs two clock reads per run). Needs CAP_SYS_ADMIN.
+ */
+export function enableRunTimeStats(): number {
+  const attr = Buffer.alloc(ATTR_SIZE);
+  attr.writeUInt32LE(BPF_STATS_RUN_TIME, 0);
+  const r = libc().syscall(SYS_BPF, BPF_ENABLE_STATS, attr, attr.length);
+  if (r < 0) throw new BpfError('BPF_ENABLE_STATS', koffi.errno(), undefined, 'CAP_SYS_ADMIN');
+  return r;
+}
+
+/** A program's accumulated run time and run count (bpf_prog_info run_time_ns, run_cnt) while stats are on. */
+export function progRunStats(fd: number): { readonly runTimeNs: bigint; readonly runCount: bigint } {
+  const b = Buffer.alloc(PROG_INFO_SIZE);
+  objInfo(fd, b, `prog fd ${fd}`);
+  return { runTimeNs: b.readBigUInt64LE(192), runCount: b.readBigUInt64LE(200) };
+}

@@ -1,0 +1,74 @@
+/**
+ * `scx-metrics gen-header`: prints the C header for a scheduler's BPF side, from a profile (`--scheduler`) or
+ * from the user's own declarations module (`--stats ./stats.js`), to stdout or `-o FILE`.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cHeader } from '../codegen/c-header.js';
+import type { StatSet } from '../declare/types.js';
+import { errorMessage } from '../log.js';
+import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
+import { findProfile, profiles } from '../../profiles/index.js';
+
+export function genHeaderFlags(): FlagSpecs {
+  return {
+    scheduler: { type: 'string', metavar: 'NAME', help: `A built-in scheduler profile (${Object.keys(profiles).join(', ')})` },
+    stats: { type: 'string', metavar: 'MODULE', help: 'A JavaScript module exporting a StatSet (defineStats) as default or as "stats"' },
+    output: { type: 'string', short: 'o', metavar: 'FILE', help: 'Write the header to FILE instead of stdout' },
+    prefix: { type: 'string', metavar: 'NAME', help: 'Prefix of the C names, e.g. RUSTY for RUSTY_STAT_* (default: the set name)' },
+    'map-name': { type: 'string', metavar: 'NAME', help: 'The per-CPU stats map to lay out and its C variable name (default: the declarations\' map, else stats)' },
+  };
+}
+
+/** True when `v` looks like what defineStats returns. */
+export function isStatSet(v: unknown): v is StatSet {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as { name?: unknown; help?: unknown; stats?: unknown };
+  if (typeof s.name !== 'string' || typeof s.help !== 'string' || typeof s.stats !== 'object' || s.stats === null) return false;
+  return Object.values(s.stats).every((d: unknown) => {
+    const decl = d as { kind?: unknown; name?: unknown; key?: unknown; labels?: unknown };
+    return ['counter', 'gauge', 'histogram'].includes(decl.kind as string) && typeof decl.name === 'string' && decl.name !== '' && typeof decl.key === 'string';
+  });
+}
+
+/** Imports a declarations module and returns its StatSet (default export, else the export named `stats`). */
+export async function loadStatsModule(path: string): Promise<StatSet> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`--stats ${path}: cannot import: ${errorMessage(err).split('\n')[0]}`);
+  }
+  for (const name of ['default', 'stats']) if (isStatSet(mod[name])) return mod[name];
+  const exported = Object.keys(mod).join(', ') || 'nothing';
+  throw new UsageError(`--stats ${path}: no StatSet exported as default or "stats" (expected the result of defineStats; it exports ${exported})`);
+}
+
+export async function genHeaderCommand(values: FlagValues): Promise<number> {
+  const scheduler = stringFlag(values, 'scheduler');
+  const statsPath = stringFlag(values, 'stats');
+  if ((scheduler === undefined) === (statsPath === undefined)) {
+    throw new UsageError('gen-header: give exactly one of --scheduler NAME or --stats MODULE');
+  }
+  let set: StatSet;
+  if (scheduler !== undefined) {
+    const found = findProfile(scheduler);
+    if (found === undefined) throw new UsageError(`--scheduler: no profile "${scheduler}" (profiles: ${Object.keys(profiles).join(', ')})`);
+    set = found.stats;
+  } else {
+    set = await loadStatsModule(statsPath as string);
+  }
+  let text: string;
+  try {
+    const h = cHeader(set, { prefix: stringFlag(values, 'prefix'), mapName: stringFlag(values, 'map-name') });
+    for (const s of h.layout.skipped) process.stderr.write(`scx-metrics: gen-header: ${s.stat.key} is not in the stats map: ${s.reason}\n`);
+    text = h.text;
+  } catch (err) {
+    throw new UsageError(`gen-header: ${errorMessage(err)}`);
+  }
+  const out = stringFlag(values, 'output');
+  if (out === undefined) process.stdout.write(text);
+  else writeFileSync(out, text);
+  return 0;
+}

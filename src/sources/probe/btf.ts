@@ -1,0 +1,261 @@
+/**
+ * A reader for the kernel's own type information (BTF, /sys/kernel/btf/vmlinux), just enough to find where a
+ * struct member lives (`task_struct.pid`) and how many arguments a raw tracepoint passes. Hand-assembled BPF
+ * has no CO-RE relocations, so the probe asks BTF at load time instead of hard-coding offsets that change with
+ * every kernel config. Format: include/uapi/linux/btf.h and Documentation/bpf/btf.rst.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Where the running kernel publishes its BTF (CONFIG_DEBUG_INFO_BTF=y). */
+export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
+
+const MAGIC = 0xeb9f;
+
+/** BTF kinds (BTF_KIND_*). */
+const Kind = {
+  Int: 1,
+  Ptr: 2,
+  Array: 3,
+  Struct: 4,
+  Union: 5,
+  Enum: 6,
+  Fwd: 7,
+  Typedef: 8,
+  Volatile: 9,
+  Const: 10,
+  Restrict: 11,
+  Func: 12,
+  FuncProto: 13,
+  Var: 14,
+  Datasec: 15,
+  Float: 16,
+  DeclTag: 17,
+  TypeTag: 18,
+  Enum64: 19,
+} as const;
+
+/** Thrown when the BTF is malformed or lacks what was asked for; the message names the type or member. */
+export class BtfError extends Error {
+  override name = 'BtfError';
+}
+
+interface TypeEntry {
+  /** Byte offset of the 12-byte `struct btf_type` in the buffer. */
+  readonly at: number;
+  readonly nameOff: number;
+  readonly kind: number;
+  readonly vlen: number;
+  readonly kindFlag: boolean;
+  /** `size` for sized kinds, `type` (the referenced id) for the others. */
+  readonly sizeOrType: number;
+}
+
+/** A struct member's place: byte offset from the start of the outer struct, and its size in bytes. */
+export interface MemberPlace {
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Parsed BTF: the type table (ids from 1) and the string section. */
+export class Btf {
+  private readonly buf: Buffer;
+  private readonly strOff: number;
+  private readonly strLen: number;
+  /** types[id]; index 0 is void. */
+  private readonly types: (TypeEntry | undefined)[] = [undefined];
+  private byName: Map<string, number[]> | undefined;
+
+  constructor(buf: Buffer) {
+    this.buf = buf;
+    if (buf.length < 24 || buf.readUInt16LE(0) !== MAGIC) {
+      throw new BtfError(`not little-endian BTF (magic ${buf.length >= 2 ? `0x${buf.readUInt16LE(0).toString(16)}` : 'missing'}, expected 0xeb9f)`);
+    }
+    const hdrLen = buf.readUInt32LE(4);
+    const typeOff = hdrLen + buf.readUInt32LE(8);
+    const typeLen = buf.readUInt32LE(12);
+    this.strOff = hdrLen + buf.readUInt32LE(16);
+    this.strLen = buf.readUInt32LE(20);
+    if (typeOff + typeLen > buf.length || this.strOff + this.strLen > buf.length) throw new BtfError('BTF sections run past the end of the data');
+    let p = typeOff;
+    const end = typeOff + typeLen;
+    while (p < end) {
+      const info = buf.readUInt32LE(p + 4);
+      const kind = (info >>> 24) & 0x1f;
+      const vlen = info & 0xffff;
+      this.types.push({ at: p, nameOff: buf.readUInt32LE(p), kind, vlen, kindFlag: (info & 0x80000000) !== 0, sizeOrType: buf.readUInt32LE(p + 8) });
+      p += 12 + extraBytes(kind, vlen);
+    }
+    if (p !== end) throw new BtfError('BTF type section ends inside a type');
+  }
+
+  /** Reads the running kernel's BTF. */
+  static vmlinux(path = VMLINUX_BTF): Btf {
+    return new Btf(readFileSync(path));
+  }
+
+  /** The number of types (the highest id). */
+  get count(): number {
+    return this.types.length - 1;
+  }
+
+  /** The id of the named type of that kind, or undefined. */
+  find(name: string, kind: 'struct' | 'typedef'): number | undefined {
+    const want = kind === 'struct' ? Kind.Struct : Kind.Typedef;
+    return this.names().get(name)?.find((id) => this.types[id]?.kind === want);
+  }
+
+  /**
+   * Where `member` of `struct <structName>` is, in bytes from the struct's start. Members inside anonymous
+   * structs and unions are found too (their offsets add up). Throws for a bitfield or a missing member.
+   */
+  memberPlace(structName: string, member: string): MemberPlace {
+    const id = this.find(structName, 'struct');
+    if (id === undefined) throw new BtfError(`struct ${structName} is not in the kernel's BTF`);
+    const found = this.searchMember(id, member, 0);
+    if (found === undefined) throw new BtfError(`struct ${structName} has no member "${member}" in the kernel's BTF`);
+    if (found.bits % 8 !== 0 || found.bitfield) throw new BtfError(`${structName}.${member} is a bitfield; expected a byte-aligned member`);
+    return { offset: found.bits / 8, size: this.sizeOf(found.type) };
+  }
+
+  /**
+   * The number of arguments a raw tracepoint hands its BPF program: the kernel's `btf_trace_<name>` typedef
+   * is a pointer to a function prototype whose first parameter is the context, then one per tracepoint arg.
+   */
+  rawTracepointArgs(tracepoint: string): number {
+    const id = this.find(`btf_trace_${tracepoint}`, 'typedef');
+    if (id === undefined) throw new BtfError(`tracepoint ${tracepoint} has no btf_trace_${tracepoint} typedef in the kernel's BTF`);
+    const ptr = this.type(this.type(id).sizeOrType);
+    const proto = ptr.kind === Kind.Ptr ? this.type(ptr.sizeOrType) : ptr;
+    if (proto.kind !== Kind.FuncProto) throw new BtfError(`btf_trace_${tracepoint} is not a pointer to a function prototype`);
+    return proto.vlen - 1;
+  }
+
+  /** The size in bytes of a type, through typedefs and qualifiers. */
+  sizeOf(id: number): number {
+    for (let hops = 0; hops < 32; hops++) {
+      const t = this.type(id);
+      switch (t.kind) {
+        case Kind.Int:
+        case Kind.Struct:
+        case Kind.Union:
+        case Kind.Enum:
+        case Kind.Enum64:
+        case Kind.Float:
+          return t.sizeOrType;
+        case Kind.Ptr:
+          return 8;
+        case Kind.Typedef:
+        case Kind.Volatile:
+        case Kind.Const:
+        case Kind.Restrict:
+        case Kind.TypeTag:
+          id = t.sizeOrType;
+          continue;
+        case Kind.Array: {
+          const elem = this.buf.readUInt32LE(t.at + 12);
+          return this.sizeOf(elem) * this.buf.readUInt32LE(t.at + 20);
+        }
+        default:
+          throw new BtfError(`type ${id} (kind ${t.kind}) has no size`);
+      }
+    }
+    throw new BtfError(`type ${id}: typedef chain too long`);
+  }
+
+  private searchMember(structId: number, member: string, baseBits: number): { bits: number; type: number; bitfield: boolean } | undefined {
+    const t = this.type(structId);
+    for (let i = 0; i < t.vlen; i++) {
+      const m = t.at + 12 + i * 12;
+      const name = this.str(this.buf.readUInt32LE(m));
+      const type = this.buf.readUInt32LE(m + 4);
+      const raw = this.buf.readUInt32LE(m + 8);
+      // With kind_flag set, the top 8 bits are a bitfield size and the low 24 the bit offset.
+      const bits = baseBits + (t.kindFlag ? raw & 0xffffff : raw);
+      const bitfield = t.kindFlag && raw >>> 24 !== 0;
+      if (name === member) return { bits, type, bitfield };
+      if (name === '') {
+        const inner = this.resolve(type);
+        if (inner.kind === Kind.Struct || inner.kind === Kind.Union) {
+          const found = this.searchMember(this.resolveId(type), member, bits);
+          if (found !== undefined) return found;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private resolveId(id: number): number {
+    for (let hops = 0; hops < 32; hops++) {
+      const t = this.type(id);
+      if (t.kind !== Kind.Typedef && t.kind !== Kind.Volatile && t.kind !== Kind.Const && t.kind !== Kind.Restrict && t.kind !== Kind.TypeTag) return id;
+      id = t.sizeOrType;
+    }
+    throw new BtfError(`type ${id}: typedef chain too long`);
+  }
+
+  private resolve(id: number): TypeEntry {
+    return this.type(this.resolveId(id));
+  }
+
+  private type(id: number): TypeEntry {
+    const t = this.types[id];
+    if (t === undefined) throw new BtfError(`type id ${id} is not in the BTF (it has ${this.count} types)`);
+    return t;
+  }
+
+  private str(off: number): string {
+    if (off >= this.strLen) throw new BtfError(`string offset ${off} is past the string section`);
+    const start = this.strOff + off;
+    const end = this.buf.indexOf(0, start);
+    return this.buf.toString('latin1', start, end < 0 ? this.strOff + this.strLen : end);
+  }
+
+  private names(): Map<string, number[]> {
+    if (this.byName === undefined) {
+      const map = new Map<string, number[]>();
+      for (let id = 1; id < this.types.length; id++) {
+        const t = this.types[id] as TypeEntry;
+        // Only the kinds find() looks for, so the index stays small.
+        if (t.nameOff === 0 || (t.kind !== Kind.Struct && t.kind !== Kind.Typedef)) continue;
+        const name = this.str(t.nameOff);
+        const ids = map.get(name);
+        if (ids === undefined) map.set(name, [id]);
+        else ids.push(id);
+      }
+      this.byName = map;
+    }
+    return this.byName;
+  }
+}
+
+/** Bytes that follow the 12-byte `struct btf_type` for each kind. */
+function extraBytes(kind: number, vlen: number): number {
+  switch (kind) {
+    case Kind.Int:
+    case Kind.Var:
+    case Kind.DeclTag:
+      return 4;
+    case Kind.Array:
+      return 12;
+    case Kind.Struct:
+    case Kind.Union:
+    case Kind.Datasec:
+    case Kind.Enum64:
+      return 12 * vlen;
+    case Kind.Enum:
+    case Kind.FuncProto:
+      return 8 * vlen;
+    case Kind.Ptr:
+    case Kind.Fwd:
+    case Kind.Typedef:
+    case Kind.Volatile:
+    case Kind.Const:
+    case Kind.Restrict:
+    case Kind.Func:
+    case Kind.Float:
+    case Kind.TypeTag:
+      return 0;
+    default:
+      throw new BtfError(`unknown BTF kind ${kind}; this reader knows kinds 1..19`);
+  }
+}

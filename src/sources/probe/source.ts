@@ -1,0 +1,94 @@
+/**
+ * The probe as a source: loads the BPF probe at attach, and each interval reads its maps into the
+ * `scx_probe_*` families. Per-CPU series appear for CPUs that counted something, so a machine with many
+ * possible but few online CPUs does not export rows of zeros.
+ */
+import type { StatSet } from '../../declare/types.js';
+import type { CounterSeries, Families, HistogramSeries } from '../../registry/index.js';
+import { possibleCpus } from '../bpf/sys.js';
+import type { Source, SourceContext } from '../source.js';
+import { SchedProbe, kernelLayout, type KernelLayout } from './probe.js';
+import { EVENTS } from './programs.js';
+import { probeStats } from './stats.js';
+
+type ProbeFamilies = Families<typeof probeStats.stats>;
+
+export interface ProbeSourceOptions {
+  /** Time run-queue latency (default true); see ProbeOptions.latency. */
+  readonly latency?: boolean;
+}
+
+export class ProbeSource implements Source {
+  readonly name = 'probe';
+  private readonly latencyOn: boolean;
+  private probe: SchedProbe | undefined;
+  private families: ProbeFamilies | undefined;
+  /** The layout, or why BTF could not give it; it cannot change while the kernel runs, so it is read once. */
+  private layout: KernelLayout | Error | undefined;
+  /** Per event, handles by possible-CPU slot (created when that CPU first counts). */
+  private readonly perCpu = new Map<string, (CounterSeries | undefined)[]>();
+  private latency: HistogramSeries | undefined;
+
+  constructor(opts: ProbeSourceOptions = {}) {
+    this.latencyOn = opts.latency ?? true;
+  }
+
+  stats(): readonly StatSet[] {
+    return [probeStats];
+  }
+
+  attach(ctx: SourceContext): void {
+    this.families = ctx.registry.register(probeStats);
+    if (!this.latencyOn) {
+      this.probe = SchedProbe.load({ latency: false });
+      return;
+    }
+    if (this.layout === undefined) {
+      try {
+        this.layout = kernelLayout();
+      } catch (err) {
+        this.layout = err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    if (this.layout instanceof Error) throw new Error(`cannot read the kernel's BTF: ${this.layout.message}`);
+    this.probe = SchedProbe.load({ layout: this.layout });
+    this.latency = this.families.runqueue_latency.with();
+  }
+
+  collect(): void {
+    const probe = this.probe;
+    const fams = this.families;
+    if (probe === undefined || fams === undefined) return;
+    const r = probe.read();
+    const cpus = possibleCpus().ids;
+    for (const e of EVENTS) {
+      const counts = r.events[e];
+      let handles = this.perCpu.get(e);
+      if (handles === undefined) {
+        handles = [];
+        this.perCpu.set(e, handles);
+      }
+      for (let k = 0; k < counts.length; k++) {
+        const v = counts[k] as bigint;
+        let h = handles[k];
+        if (h === undefined) {
+          if (v === 0n) continue;
+          h = fams[e].withValues([String(cpus[k])]);
+          handles[k] = h;
+        }
+        h.absolute(Number(v));
+      }
+    }
+    this.latency?.absolute(r.latencyBuckets.map(Number), Number(r.latencySumNs) / 1e9);
+  }
+
+  /** The loaded probe, for callers that detach it (tests stop counting before comparing). */
+  get loaded(): SchedProbe | undefined {
+    return this.probe;
+  }
+
+  close(): void {
+    this.probe?.close();
+    this.probe = undefined;
+  }
+}
