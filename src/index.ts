@@ -24,3 +24,4 @@ export { cHeader, type CHeaderOptions } from './codegen/c-header.js';
 export { ProbeSource } from './sources/probe/source.js';
 export * from './sources/scx-stats/index.js';
 export * from './sources/sched-ext/index.js';
+export * from './sinks/prometheus/index.js';

@@ -3,6 +3,7 @@ import type { SinkPlugin } from '../cli/plugins.js';
 import { jsonlPlugin } from './jsonl/plugin.js';
 import { spectatordPlugin } from './spectatord/plugin.js';
 import { statsdPlugin } from './statsd/plugin.js';
+import { prometheusPlugin } from './prometheus/plugin.js';
 import { terminalPlugin } from './terminal/plugin.js';
 import { otlpPlugin } from './otlp/plugin.js';
 import { remoteWritePlugin } from './remote-write/plugin.js';
@@ -10,6 +11,7 @@ import { userSinkPlugin } from './user-plugin.js';
 
 export const sinkPlugins: readonly SinkPlugin[] = [
   terminalPlugin,
+  prometheusPlugin,
   statsdPlugin,
   spectatordPlugin,
   otlpPlugin,

@@ -1,0 +1,57 @@
+/**
+ * Byte-level writing for the renderers. A render knows an upper bound of its size in advance (the encoded
+ * constant text of its plan plus MAX_NUMBER_BYTES per value), so it writes into one buffer with plain index
+ * stores: no bounds checks, no string concatenation, no encoding pass over the whole exposition. Constant
+ * text is UTF-8 encoded once per plan; numbers are ASCII and stored digit by digit.
+ */
+import { formatValue } from './numbers.js';
+
+/** The longest text formatValue gives (`-1.2345678901234567e-308` is 24 characters). */
+export const MAX_NUMBER_BYTES = 24;
+
+/** UTF-8 bytes of a string, for text encoded once and copied many times. */
+export const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** Copies `b` into `buf` at `off`; returns the offset after it. */
+export function putBytes(buf: Buffer, off: number, b: Uint8Array): number {
+  buf.set(b, off);
+  return off + b.length;
+}
+
+/** Writes the digits of a non-negative integer below 2^31; returns the offset after them. */
+function putSmallInt(buf: Buffer, off: number, v: number): number {
+  let len = 1;
+  for (let t = v; t >= 10; t = (t / 10) | 0) len++;
+  let p = off + len;
+  while (v >= 10) {
+    const q = (v / 10) | 0;
+    buf[--p] = 48 + v - q * 10;
+    v = q;
+  }
+  buf[p - 1] = 48 + v;
+  return off + len;
+}
+
+/**
+ * Writes a sample value as formatValue spells it; returns the offset after it. Non-negative integers below
+ * 2^53 (counter and bucket values) skip the intermediate string: below 2^31 in int32 arithmetic, above in two
+ * parts of nine digits and the rest.
+ */
+export function putNumber(buf: Buffer, off: number, v: number): number {
+  if (v >= 0 && v < 2147483648 && (v | 0) === v) return putSmallInt(buf, off, v);
+  if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)) {
+    const high = Math.floor(v / 1e9);
+    off = putSmallInt(buf, off, high);
+    const low = v - high * 1e9;
+    // The low part with its leading zeros: exactly nine digits.
+    for (let d = 1e8, rest = low; d >= 1; d /= 10) {
+      const digit = Math.floor(rest / d);
+      buf[off++] = 48 + digit;
+      rest -= digit * d;
+    }
+    return off;
+  }
+  const s = formatValue(v);
+  for (let i = 0; i < s.length; i++) buf[off++] = s.charCodeAt(i);
+  return off;
+}

@@ -1,0 +1,22 @@
+/**
+ * The Prometheus sink's flags: `--enable-prometheus` (off by default, as in scx_rusty) and
+ * `--prometheus-listen HOST:PORT` (default 0.0.0.0:9000). The address is checked even when the sink is off,
+ * so a typo is reported before anyone enables it.
+ */
+import type { SinkPlugin } from '../../cli/plugins.js';
+import { boolFlag, parseHostPort, stringFlag } from '../../cli/flags.js';
+import { PrometheusSink } from './server.js';
+
+export const DEFAULT_LISTEN = '0.0.0.0:9000';
+
+export const prometheusPlugin: SinkPlugin = {
+  name: 'prometheus',
+  flags: {
+    'enable-prometheus': { type: 'boolean', help: 'Serve /metrics for Prometheus (text 0.0.4 or OpenMetrics 1.0)' },
+    'prometheus-listen': { type: 'string', default: DEFAULT_LISTEN, metavar: 'HOST:PORT', help: 'Address of the Prometheus endpoint' },
+  },
+  create(values) {
+    const { host, port } = parseHostPort('prometheus-listen', stringFlag(values, 'prometheus-listen') ?? DEFAULT_LISTEN);
+    return boolFlag(values, 'enable-prometheus') ? [new PrometheusSink({ host, port })] : [];
+  },
+};

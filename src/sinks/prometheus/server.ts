@@ -1,0 +1,278 @@
+/**
+ * The Prometheus pull sink: a node:http listener that renders the registry on each scrape of /metrics, in
+ * the format the Accept header asks for, gzipped when Accept-Encoding takes it.
+ *
+ * The listener is hardened so a bad client cannot hurt collection: header and request timeouts (checked every
+ * second, not Node's default 30 s), a small header limit, no request bodies, an idle timeout for clients that
+ * stop reading, and a connection cap so a flood cannot take the file descriptors the sources need. Rendering
+ * is synchronous and cheap (cached line bytes, written into a reused buffer); gzip runs on libuv's thread pool.
+ *
+ * Paths: `/metrics` the exposition (GET and HEAD), `/` a small HTML index, anything else 404 with a hint;
+ * other methods 405, requests with a body 413. Errors while serving (render or gzip failures, malformed,
+ * oversized or timed-out requests) count in `scx_metrics_sink_errors_total{sink="prometheus"}`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { gzip } from 'node:zlib';
+import { healthStats } from '../../health.js';
+import { errorMessage, type Logger } from '../../log.js';
+import type { CounterSeries, Registry } from '../../registry/index.js';
+import type { Sink, SinkContext } from '../sink.js';
+import type { ExpositionFormat } from './format.js';
+import { acceptsGzip, negotiateFormat, type FormatName } from './negotiate.js';
+import { OpenMetricsRenderer } from './openmetrics.js';
+import { SeriesLabels } from './series-labels.js';
+import { Text004Renderer } from './text-004.js';
+
+export interface PrometheusSinkOptions {
+  /** Address to listen on. Default `0.0.0.0`. */
+  readonly host?: string;
+  /** Port; 0 picks a free one (see `address()`). Default 9000. */
+  readonly port?: number;
+  /** Path of the exposition. Default `/metrics`. */
+  readonly path?: string;
+  /** Time a client gets to send its request headers. Default 5000 ms. */
+  readonly headersTimeoutMs?: number;
+  /** Time a client gets to send its whole request. Default 10000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** A connection with no traffic for this long is closed (a client that stopped reading). Default 30000 ms. */
+  readonly idleTimeoutMs?: number;
+  /** Largest request head accepted, bytes; larger gets 431. Default 8192. */
+  readonly maxHeaderSize?: number;
+  /** Connections served at once; more are refused. Default 128. */
+  readonly maxConnections?: number;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const INDEX_HTML =
+  '<!doctype html>\n<html><head><meta charset="utf-8"><title>scx-metrics</title></head>\n<body><h1>scx-metrics</h1>\n' +
+  '<p><a href="{path}">{path}</a>: sched_ext scheduler stats for Prometheus (text 0.0.4 or OpenMetrics 1.0, by Accept header)</p>\n' +
+  '</body></html>\n';
+
+/** Go's wording for the listen errors people meet, so the message reads like other exporters'. */
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'host lookup failed',
+};
+
+export class PrometheusSink implements Sink {
+  readonly name = 'prometheus';
+  private readonly opts: PrometheusSinkOptions;
+  private readonly formats: Readonly<Record<FormatName, ExpositionFormat>>;
+  private registry: Registry | undefined;
+  private log: Logger | undefined;
+  private errors: CounterSeries | undefined;
+  private server: Server | undefined;
+  private closing = false;
+  private readonly sockets = new Set<Socket>();
+  /** Sockets with a response in progress: close() lets these finish (up to its deadline). */
+  private readonly busy = new Set<Socket>();
+  /** Output buffers reused across scrapes (allocating the whole exposition each time costs page faults). */
+  private readonly spare: Buffer[] = [];
+  /** Connections already answered by clientError: later errors on them are echoes, not new faults. */
+  private readonly answered = new WeakSet<Duplex>();
+
+  constructor(opts: PrometheusSinkOptions = {}) {
+    this.opts = opts;
+    const labels = new SeriesLabels();
+    this.formats = { 'text-0.0.4': new Text004Renderer(labels), 'openmetrics-1.0.0': new OpenMetricsRenderer(labels) };
+  }
+
+  /** Listens; rejects with `listen tcp HOST:PORT: <reason>` when it cannot (port in use). */
+  async start(ctx: SinkContext): Promise<void> {
+    this.registry = ctx.registry;
+    this.log = ctx.log;
+    this.errors = ctx.registry.family(healthStats.stats.sink_errors).with({ sink: this.name });
+    const o = this.opts;
+    const headersTimeout = o.headersTimeoutMs ?? 5000;
+    const server = createServer(
+      {
+        maxHeaderSize: o.maxHeaderSize ?? 8192,
+        headersTimeout,
+        requestTimeout: Math.max(headersTimeout, o.requestTimeoutMs ?? 10_000),
+        // Node checks the two timeouts above only this often (30 s by default).
+        connectionsCheckingInterval: Math.min(1000, headersTimeout),
+      },
+      (req, res) => this.handle(req, res),
+    );
+    server.maxConnections = o.maxConnections ?? 128;
+    server.keepAliveTimeout = 5000;
+    server.setTimeout(o.idleTimeoutMs ?? 30_000, (socket: Socket) => socket.destroy());
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        this.busy.delete(socket);
+      });
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
+    const host = o.host ?? '0.0.0.0';
+    const port = o.port ?? 9000;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+        reject(new Error(`prometheus: listen tcp ${where}: ${LISTEN_ERRORS[err.code ?? ''] ?? err.message}`));
+      };
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    // A listener error after start (rare: the socket is already bound) is logged, not thrown into the loop.
+    server.on('error', (err) => this.fail('listener', err));
+    this.server = server;
+    const a = this.address();
+    this.log.info(`prometheus: serving http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${this.path}`);
+  }
+
+  /** Where the listener is bound (the real port when started with port 0). */
+  address(): { host: string; port: number } {
+    const a = this.server?.address();
+    if (a === null || a === undefined || typeof a === 'string') throw new Error('prometheus sink is not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  /**
+   * Stops listening, drops idle and half-sent connections at once, lets responses in progress finish for up
+   * to `deadlineMs`, then closes whatever is left.
+   */
+  async close(deadlineMs: number): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.sockets) if (!this.busy.has(s)) s.destroy();
+    const timer = setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, Math.max(0, deadlineMs));
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private get path(): string {
+    return this.opts.path ?? '/metrics';
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    this.busy.add(socket);
+    res.once('close', () => {
+      this.busy.delete(socket);
+      if (this.closing) socket.destroy();
+    });
+    if (this.closing) res.setHeader('Connection', 'close');
+    try {
+      const method = req.method ?? '';
+      if (method !== 'GET' && method !== 'HEAD') {
+        // The body, if any, is not read: close the connection instead of parsing it as the next request.
+        res.setHeader('Allow', 'GET, HEAD');
+        res.setHeader('Connection', 'close');
+        this.reply(res, 405, TEXT, `method ${method} not allowed; use GET or HEAD\n`);
+        return;
+      }
+      const length = req.headers['content-length'];
+      if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
+        res.setHeader('Connection', 'close');
+        this.reply(res, 413, TEXT, 'request bodies are not accepted\n');
+        return;
+      }
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const head = method === 'HEAD';
+      if (path === this.path) this.serveMetrics(req, res, head);
+      else if (path === '/') this.reply(res, 200, 'text/html; charset=utf-8', head ? '' : INDEX_HTML.replaceAll('{path}', this.path), head);
+      else this.reply(res, 404, TEXT, `not found; metrics are served at ${this.path}\n`, head);
+    } catch (err) {
+      this.fail('serve', err);
+      if (!res.headersSent) this.reply(res, 500, TEXT, 'internal error\n');
+      else res.destroy();
+    }
+  }
+
+  private serveMetrics(req: IncomingMessage, res: ServerResponse, head: boolean): void {
+    const format = this.formats[negotiateFormat(req.headers.accept)];
+    const registry = this.registry as Registry;
+    let body: Buffer;
+    try {
+      const scratch = this.takeBuffer(format.maxBytes(registry));
+      // The body is a view of scratch: it goes back to the spares only when the response is done with it.
+      res.once('close', () => this.giveBack(scratch));
+      body = format.renderInto(registry, scratch);
+    } catch (err) {
+      this.fail('render', err);
+      this.reply(res, 500, TEXT, `cannot render metrics: ${errorMessage(err)}\n`);
+      return;
+    }
+    res.setHeader('Vary', 'Accept, Accept-Encoding');
+    if (!acceptsGzip(req.headers['accept-encoding'])) {
+      this.send(res, 200, format.contentType, body, head);
+      return;
+    }
+    gzip(body, (err, zipped) => {
+      if (err !== null) {
+        this.fail('gzip', err);
+        this.reply(res, 500, TEXT, 'cannot compress metrics\n');
+        return;
+      }
+      res.setHeader('Content-Encoding', 'gzip');
+      this.send(res, 200, format.contentType, zipped, head);
+    });
+  }
+
+  /** A spare output buffer of at least `size` bytes, or a new one with room to grow. */
+  private takeBuffer(size: number): Buffer {
+    const b = this.spare.pop();
+    return b !== undefined && b.length >= size ? b : Buffer.allocUnsafeSlow(size + (size >> 3));
+  }
+
+  private giveBack(b: Buffer): void {
+    // Two spares cover a scrape in flight while the next one renders; more would only hold memory.
+    if (this.spare.length < 2) this.spare.push(b);
+  }
+
+  private reply(res: ServerResponse, status: number, type: string, text: string, head = false): void {
+    this.send(res, status, type, Buffer.from(text, 'utf8'), head);
+  }
+
+  private send(res: ServerResponse, status: number, type: string, body: Buffer, head: boolean): void {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': body.length });
+    if (head) res.end();
+    else res.end(body);
+  }
+
+  /**
+   * Malformed, oversized or timed-out requests: answer as Node would, count, close. A client hanging up (reset,
+   * or closing mid-request) is not an error of ours, and neither is what its connection reports after we
+   * answered it.
+   */
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'HPE_INVALID_EOF_STATE' || this.answered.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    this.answered.add(socket);
+    this.fail('request', err, `bad or slow request from a client (${err.code ?? err.message})`);
+    // Only answer when no response has started on this connection (Node's own default makes the same check).
+    const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (!socket.writable || started) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  private fail(what: string, err: unknown, msg = errorMessage(err)): void {
+    this.errors?.inc();
+    this.log?.once(`prometheus:${what}`, `prometheus: ${msg}`);
+  }
+}
