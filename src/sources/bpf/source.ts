@@ -16,7 +16,7 @@ import { DeclarationError } from '../../declare/naming.js';
 import { errorMessage, type Logger } from '../../log.js';
 import type { CounterSeries, GaugeSeries } from '../../registry/index.js';
 import type { Source, SourceContext } from '../source.js';
-import { readDatasec } from './btf-datasec.js';
+import { Btf } from './btf.js';
 import { type Located, type Locator, LocateError, type Writable, locate, scanPrograms, stillThere } from './discover.js';
 import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from './layout.js';
 import type { BpfField } from './ref.js';
@@ -238,7 +238,8 @@ export class BpfSource implements Source {
     if (plan.layout === 'percpu_struct') return plan.entries.map((e) => e.offset);
     const info = map.info;
     const raw = info.btfId !== 0 && info.btfValueTypeId !== 0 ? btfRawById(info.btfId) : undefined;
-    const vars = raw !== undefined ? readDatasec(raw, info.btfValueTypeId).vars : undefined;
+    const btf = raw !== undefined ? new Btf(raw, `the BTF of map "${info.name}" (id ${info.id})`) : undefined;
+    const vars = btf?.datasec(info.btfValueTypeId).vars;
     return plan.entries.map((e: Entry) => {
       const bytes = FIELD_BYTES[e.field];
       let off = e.offset;

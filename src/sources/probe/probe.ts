@@ -4,7 +4,7 @@
  * only bpf(2) through sys.ts and the kernel's BTF for `task_struct.pid`.
  */
 import { BpfMap, MapType, ProgType, closeFd, progLoad, progRunStats, rawTracepointOpen } from '../bpf/sys.js';
-import { Btf } from './btf.js';
+import { Btf } from '../bpf/btf.js';
 import {
   EVENTS,
   EVENT_SLOTS,

@@ -14,7 +14,7 @@
  *
  * Raw tracepoint programs get the tracepoint's arguments as an array of u64 in their context (`ctx[i]`), so a
  * `struct task_struct *` arrives as a plain number; its pid is copied out with bpf_probe_read_kernel at
- * `task_struct.pid`'s offset, which the loader takes from the kernel's BTF (btf.ts).
+ * `task_struct.pid`'s offset, which the loader takes from the kernel's BTF (../bpf/btf.ts).
  */
 import { Asm, BPF_ANY, Helper, R0, R1, R2, R3, R4, R6, R7, R8, R9, R10 } from './asm.js';
 

@@ -100,6 +100,11 @@ export function datasecBtf(section: string, size: number, vars: readonly { name:
   const types = Buffer.alloc(u32s.length * 4);
   u32s.forEach((x, i) => types.writeUInt32LE(x >>> 0, i * 4));
   const strs = Buffer.from(strings.map((s) => `${s}\0`).join(''), 'utf8');
+  return { raw: btfBlob(types, strs), datasecId };
+}
+
+/** A raw BTF blob: the 24-byte header (version 1, no flags), then the type section, then the strings. */
+export function btfBlob(types: Buffer, strings: Buffer): Buffer {
   const hdr = Buffer.alloc(24);
   hdr.writeUInt16LE(0xeb9f, 0);
   hdr.writeUInt8(1, 2);
@@ -107,8 +112,8 @@ export function datasecBtf(section: string, size: number, vars: readonly { name:
   hdr.writeUInt32LE(0, 8);
   hdr.writeUInt32LE(types.length, 12);
   hdr.writeUInt32LE(types.length, 16);
-  hdr.writeUInt32LE(strs.length, 20);
-  return { raw: Buffer.concat([hdr, types, strs]), datasecId };
+  hdr.writeUInt32LE(strings.length, 20);
+  return Buffer.concat([hdr, types, strings]);
 }
 
 /** Waits until a program id no longer resolves (the kernel frees programs shortly after the last fd closes). */

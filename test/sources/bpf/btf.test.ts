@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { Btf, BtfError, VMLINUX_BTF } from '../../../src/sources/probe/btf.js';
+import { Btf, BtfError, VMLINUX_BTF } from '../../../src/sources/bpf/btf.js';
 import { hasCommand, needPeer } from '../../helpers/peers.js';
+import { btfBlob, datasecBtf } from './fixtures.js';
 
 /** A tiny BTF blob: int (id 1), struct outer { int a; union { int pid; } ; } (ids 2, 3), with names. */
 function tinyBtf(): Buffer {
@@ -21,20 +22,11 @@ function tinyBtf(): Buffer {
   t(off('int'), 1, 0, 4, [(1 << 24) | 32]); // 1: int, signed, 32 bits
   t(off('outer'), 4, 2, 16, [off('a'), 1, 0, 0, 3, 64]); // 2: struct outer { int a @0; <anon> @64 bits }
   t(0, 5, 1, 4, [off('pid'), 1, 0]); // 3: anonymous union { int pid @0 }
-  const type = Buffer.concat(types);
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt16LE(0xeb9f, 0);
-  hdr.writeUInt8(1, 2);
-  hdr.writeUInt32LE(24, 4);
-  hdr.writeUInt32LE(0, 8);
-  hdr.writeUInt32LE(type.length, 12);
-  hdr.writeUInt32LE(type.length, 16);
-  hdr.writeUInt32LE(strs.length, 20);
-  return Buffer.concat([hdr, type, strs]);
+  return btfBlob(Buffer.concat(types), strs);
 }
 
 test('BTF reader: members inside anonymous unions add their offsets; missing things are named', () => {
-  const btf = new Btf(tinyBtf());
+  const btf = new Btf(tinyBtf(), "the kernel's BTF");
   assert.equal(btf.count, 3);
   assert.deepEqual(btf.memberPlace('outer', 'a'), { offset: 0, size: 4 });
   assert.deepEqual(btf.memberPlace('outer', 'pid'), { offset: 8, size: 4 });
@@ -74,4 +66,21 @@ test("BTF reader agrees with bpftool on the running kernel's task_struct.pid and
   for (const tp of ['sched_switch', 'sched_wakeup', 'sched_wakeup_new', 'sched_migrate_task']) {
     assert.equal(btf.rawTracepointArgs(tp), protoParams(tp) - 1, tp);
   }
+});
+
+test('BTF reader: a DATASEC gives each variable its offset and size; a wrong type id is named', () => {
+  const { raw, datasecId } = datasecBtf('.bss', 24, [
+    { name: 'nr_queued', offset: 16 },
+    { name: 'nr_total', offset: 0 },
+    { name: 'nr_cpus', offset: 8, size: 4 },
+  ]);
+  const sec = new Btf(raw, 'the test BTF').datasec(datasecId);
+  assert.equal(sec.name, '.bss');
+  assert.deepEqual([...sec.vars], [
+    ['nr_total', { offset: 0, size: 8 }],
+    ['nr_cpus', { offset: 8, size: 4 }],
+    ['nr_queued', { offset: 16, size: 8 }],
+  ]);
+  assert.throws(() => new Btf(raw, 'the test BTF').datasec(1), /type 1 in the test BTF is kind 1, expected a DATASEC/);
+  assert.throws(() => new Btf(raw, 'the test BTF').datasec(datasecId + 1), /the test BTF has no type id 7 \(it has 6 types\)/);
 });

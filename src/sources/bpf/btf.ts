@@ -1,8 +1,16 @@
 /**
- * A reader for the kernel's own type information (BTF, /sys/kernel/btf/vmlinux), just enough to find where a
- * struct member lives (`task_struct.pid`) and how many arguments a raw tracepoint passes. Hand-assembled BPF
- * has no CO-RE relocations, so the probe asks BTF at load time instead of hard-coding offsets that change with
- * every kernel config. Format: include/uapi/linux/btf.h and Documentation/bpf/btf.rst.
+ * The one BTF reader (include/uapi/linux/btf.h, Documentation/bpf/btf.rst): header, type section walk and
+ * string lookup, with the three questions this project asks of it:
+ *
+ * - where a struct member lives (`memberPlace`): the probe's hand-assembled programs have no CO-RE
+ *   relocations, so offsets come from the running kernel's BTF at load time;
+ * - how many arguments a raw tracepoint passes (`rawTracepointArgs`), from the same kernel BTF;
+ * - where each global variable lives in a `.bss`/`.data` map (`datasec`), from the map's own BTF: libbpf
+ *   loads a scheduler's BTF with the DATASEC offsets of the compiled object, which the C source cannot give
+ *   (clang lays `.bss` out in order of first use).
+ *
+ * Getting the bytes is not this module's job: /sys/kernel/btf/vmlinux is a file, a map's BTF comes from
+ * sys.ts (`btfRawById`).
  */
 import { readFileSync } from 'node:fs';
 
@@ -11,28 +19,8 @@ export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 
 const MAGIC = 0xeb9f;
 
-/** BTF kinds (BTF_KIND_*). */
-const Kind = {
-  Int: 1,
-  Ptr: 2,
-  Array: 3,
-  Struct: 4,
-  Union: 5,
-  Enum: 6,
-  Fwd: 7,
-  Typedef: 8,
-  Volatile: 9,
-  Const: 10,
-  Restrict: 11,
-  Func: 12,
-  FuncProto: 13,
-  Var: 14,
-  Datasec: 15,
-  Float: 16,
-  DeclTag: 17,
-  TypeTag: 18,
-  Enum64: 19,
-} as const;
+/** BTF kinds (BTF_KIND_*), numbered from 1 in btf.h's order. */
+enum Kind { Int = 1, Ptr, Array, Struct, Union, Enum, Fwd, Typedef, Volatile, Const, Restrict, Func, FuncProto, Var, Datasec, Float, DeclTag, TypeTag, Enum64 }
 
 /** Thrown when the BTF is malformed or lacks what was asked for; the message names the type or member. */
 export class BtfError extends Error {
@@ -43,30 +31,40 @@ interface TypeEntry {
   /** Byte offset of the 12-byte `struct btf_type` in the buffer. */
   readonly at: number;
   readonly nameOff: number;
-  readonly kind: number;
+  readonly kind: Kind;
   readonly vlen: number;
   readonly kindFlag: boolean;
   /** `size` for sized kinds, `type` (the referenced id) for the others. */
   readonly sizeOrType: number;
 }
 
-/** A struct member's place: byte offset from the start of the outer struct, and its size in bytes. */
-export interface MemberPlace {
+/** A place inside a struct or a data section: byte offset from its start, and size in bytes. */
+export interface Place {
   readonly offset: number;
   readonly size: number;
+}
+
+/** A DATASEC: its name (`.bss`) and its variables by name. */
+export interface Datasec {
+  readonly name: string;
+  readonly vars: ReadonlyMap<string, Place>;
 }
 
 /** Parsed BTF: the type table (ids from 1) and the string section. */
 export class Btf {
   private readonly buf: Buffer;
+  /** What the messages call this BTF, e.g. "the kernel's BTF". */
+  private readonly origin: string;
   private readonly strOff: number;
   private readonly strLen: number;
   /** types[id]; index 0 is void. */
   private readonly types: (TypeEntry | undefined)[] = [undefined];
   private byName: Map<string, number[]> | undefined;
 
-  constructor(buf: Buffer) {
+  /** Parses a raw blob (as BTF_LOAD takes it and OBJ_GET_INFO_BY_FD returns it); `origin` names it in errors. */
+  constructor(buf: Buffer, origin = 'the BTF') {
     this.buf = buf;
+    this.origin = origin;
     if (buf.length < 24 || buf.readUInt16LE(0) !== MAGIC) {
       throw new BtfError(`not little-endian BTF (magic ${buf.length >= 2 ? `0x${buf.readUInt16LE(0).toString(16)}` : 'missing'}, expected 0xeb9f)`);
     }
@@ -80,7 +78,7 @@ export class Btf {
     const end = typeOff + typeLen;
     while (p < end) {
       const info = buf.readUInt32LE(p + 4);
-      const kind = (info >>> 24) & 0x1f;
+      const kind = ((info >>> 24) & 0x1f) as Kind;
       const vlen = info & 0xffff;
       this.types.push({ at: p, nameOff: buf.readUInt32LE(p), kind, vlen, kindFlag: (info & 0x80000000) !== 0, sizeOrType: buf.readUInt32LE(p + 8) });
       p += 12 + extraBytes(kind, vlen);
@@ -90,7 +88,7 @@ export class Btf {
 
   /** Reads the running kernel's BTF. */
   static vmlinux(path = VMLINUX_BTF): Btf {
-    return new Btf(readFileSync(path));
+    return new Btf(readFileSync(path), "the kernel's BTF");
   }
 
   /** The number of types (the highest id). */
@@ -108,11 +106,11 @@ export class Btf {
    * Where `member` of `struct <structName>` is, in bytes from the struct's start. Members inside anonymous
    * structs and unions are found too (their offsets add up). Throws for a bitfield or a missing member.
    */
-  memberPlace(structName: string, member: string): MemberPlace {
+  memberPlace(structName: string, member: string): Place {
     const id = this.find(structName, 'struct');
-    if (id === undefined) throw new BtfError(`struct ${structName} is not in the kernel's BTF`);
+    if (id === undefined) throw new BtfError(`struct ${structName} is not in ${this.origin}`);
     const found = this.searchMember(id, member, 0);
-    if (found === undefined) throw new BtfError(`struct ${structName} has no member "${member}" in the kernel's BTF`);
+    if (found === undefined) throw new BtfError(`struct ${structName} has no member "${member}" in ${this.origin}`);
     if (found.bits % 8 !== 0 || found.bitfield) throw new BtfError(`${structName}.${member} is a bitfield; expected a byte-aligned member`);
     return { offset: found.bits / 8, size: this.sizeOf(found.type) };
   }
@@ -123,11 +121,29 @@ export class Btf {
    */
   rawTracepointArgs(tracepoint: string): number {
     const id = this.find(`btf_trace_${tracepoint}`, 'typedef');
-    if (id === undefined) throw new BtfError(`tracepoint ${tracepoint} has no btf_trace_${tracepoint} typedef in the kernel's BTF`);
+    if (id === undefined) throw new BtfError(`tracepoint ${tracepoint} has no btf_trace_${tracepoint} typedef in ${this.origin}`);
     const ptr = this.type(this.type(id).sizeOrType);
     const proto = ptr.kind === Kind.Ptr ? this.type(ptr.sizeOrType) : ptr;
     if (proto.kind !== Kind.FuncProto) throw new BtfError(`btf_trace_${tracepoint} is not a pointer to a function prototype`);
     return proto.vlen - 1;
+  }
+
+  /**
+   * The DATASEC with type id `typeId` (a `.bss` map's value type): its name and each variable's place.
+   * Entries that are not variables (functions of a `.ksyms` section) are left out.
+   */
+  datasec(typeId: number): Datasec {
+    const t = this.types[typeId];
+    if (typeId <= 0 || t === undefined) throw new BtfError(`${this.origin} has no type id ${typeId} (it has ${this.count} types)`);
+    if (t.kind !== Kind.Datasec) throw new BtfError(`type ${typeId} in ${this.origin} is kind ${t.kind}, expected a DATASEC (${Kind.Datasec})`);
+    const vars = new Map<string, Place>();
+    for (let i = 0; i < t.vlen; i++) {
+      const si = t.at + 12 + 12 * i;
+      const v = this.types[this.buf.readUInt32LE(si)];
+      if (v === undefined || v.kind !== Kind.Var) continue;
+      vars.set(this.str(v.nameOff), { offset: this.buf.readUInt32LE(si + 4), size: this.buf.readUInt32LE(si + 8) });
+    }
+    return { name: this.str(t.nameOff), vars };
   }
 
   /** The size in bytes of a type, through typedefs and qualifiers. */
@@ -199,15 +215,16 @@ export class Btf {
 
   private type(id: number): TypeEntry {
     const t = this.types[id];
-    if (t === undefined) throw new BtfError(`type id ${id} is not in the BTF (it has ${this.count} types)`);
+    if (t === undefined) throw new BtfError(`type id ${id} is not in ${this.origin} (it has ${this.count} types)`);
     return t;
   }
 
   private str(off: number): string {
     if (off >= this.strLen) throw new BtfError(`string offset ${off} is past the string section`);
     const start = this.strOff + off;
+    const limit = this.strOff + this.strLen;
     const end = this.buf.indexOf(0, start);
-    return this.buf.toString('latin1', start, end < 0 ? this.strOff + this.strLen : end);
+    return this.buf.toString('utf8', start, end < 0 || end > limit ? limit : end);
   }
 
   private names(): Map<string, number[]> {
@@ -229,7 +246,7 @@ export class Btf {
 }
 
 /** Bytes that follow the 12-byte `struct btf_type` for each kind. */
-function extraBytes(kind: number, vlen: number): number {
+function extraBytes(kind: Kind, vlen: number): number {
   switch (kind) {
     case Kind.Int:
     case Kind.Var:
@@ -256,6 +273,6 @@ function extraBytes(kind: number, vlen: number): number {
     case Kind.TypeTag:
       return 0;
     default:
-      throw new BtfError(`unknown BTF kind ${kind}; this reader knows kinds 1..19`);
+      throw new BtfError(`unknown BTF kind ${kind as number}; this reader knows kinds 1..19`);
   }
 }
