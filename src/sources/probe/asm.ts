@@ -16,6 +16,7 @@ export const Helper = {
   mapDeleteElem: 3,
   ktimeGetNs: 5,
   getSmpProcessorId: 8,
+  getCurrentPidTgid: 14,
   probeReadKernel: 113,
 } as const;
 
@@ -23,11 +24,11 @@ export const Helper = {
 export const BPF_ANY = 0;
 
 // Instruction classes, sizes, modes, ops.
-const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, JMP = 0x05, ALU64 = 0x07;
+const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, ALU64 = 0x07;
 const W = 0x00, DW = 0x18;
 const IMM = 0x00, MEM = 0x60;
 const K = 0x00, X = 0x08;
-const ADD = 0x00, SUB = 0x10, RSH = 0x70, MOV = 0xb0;
+const ADD = 0x00, SUB = 0x10, LSH = 0x60, RSH = 0x70, MOV = 0xb0;
 const JA = 0x00, JEQ = 0x10, JGT = 0x20, JNE = 0x50, CALL = 0x80, EXIT = 0x90;
 /** src_reg of a 64-bit immediate load whose imm is a map fd (BPF_PSEUDO_MAP_FD). */
 const PSEUDO_MAP_FD = 1;
@@ -87,6 +88,14 @@ export class Asm {
   /** dst -= src. */
   sub(dst: Reg, src: Reg): this {
     return this.op(ALU64 | SUB | X, dst, src, 0, 0);
+  }
+  /** dst = (u32)src: the low 32 bits, zero-extended. */
+  mov32(dst: Reg, src: Reg): this {
+    return this.op(ALU | MOV | X, dst, src, 0, 0);
+  }
+  /** dst <<= imm. */
+  lshImm(dst: Reg, imm: number): this {
+    return this.op(ALU64 | LSH | K, dst, 0, 0, imm);
   }
   /** dst >>= imm (logical). */
   rshImm(dst: Reg, imm: number): this {
