@@ -103,14 +103,20 @@ export class Btf {
   }
 
   /**
-   * Where `member` of `struct <structName>` is, in bytes from the struct's start. Members inside anonymous
-   * structs and unions are found too (their offsets add up). Throws for a bitfield or a missing member.
+   * Where `member` of `struct <structName>` is, in bytes from the struct's start. `member` may be a path
+   * into nested structs (`sched_info.last_queued`). Members inside anonymous structs and unions are found
+   * too (their offsets add up). Throws for a bitfield or a missing member.
    */
   memberPlace(structName: string, member: string): Place {
     const id = this.find(structName, 'struct');
     if (id === undefined) throw new BtfError(`struct ${structName} is not in ${this.origin}`);
-    const found = this.searchMember(id, member, 0);
-    if (found === undefined) throw new BtfError(`struct ${structName} has no member "${member}" in ${this.origin}`);
+    let found: { bits: number; type: number; bitfield: boolean } = { bits: 0, type: id, bitfield: false };
+    for (const name of member.split('.')) {
+      const inner = this.resolve(found.type);
+      const next = inner.kind === Kind.Struct || inner.kind === Kind.Union ? this.searchMember(this.resolveId(found.type), name, found.bits) : undefined;
+      if (next === undefined) throw new BtfError(`struct ${structName} has no member "${member}" in ${this.origin}`);
+      found = next;
+    }
     if (found.bits % 8 !== 0 || found.bitfield) throw new BtfError(`${structName}.${member} is a bitfield; expected a byte-aligned member`);
     return { offset: found.bits / 8, size: this.sizeOf(found.type) };
   }

@@ -58,7 +58,9 @@ const CAPABILITY: Record<CmdName, string> = {
 /** Map types by uapi value (`enum bpf_map_type`), for the few this project reads or creates. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6 } as const;
 /** Program types by uapi value (`enum bpf_prog_type`). */
-export const ProgType = { SOCKET_FILTER: 1, TRACEPOINT: 5, RAW_TRACEPOINT: 17, STRUCT_OPS: 27 } as const;
+export const ProgType = { SOCKET_FILTER: 1, TRACEPOINT: 5, RAW_TRACEPOINT: 17, TRACING: 26, STRUCT_OPS: 27 } as const;
+/** Attach types by uapi value (`enum bpf_attach_type`). `TRACE_RAW_TP` with TRACING is a BTF-typed raw tracepoint (`tp_btf`). */
+export const AttachType = { TRACE_RAW_TP: 23 } as const;
 
 /** Map flag: the array can be mmapped (libbpf sets it on `.bss`/`.data`). */
 export const BPF_F_MMAPABLE = 0x400;
@@ -744,6 +746,8 @@ export interface ProgSpec {
   /** Up to 15 of [A-Za-z0-9_.]. */
   readonly name?: string;
   readonly expectedAttachType?: number;
+  /** The kernel BTF type id the program attaches to (for `tp_btf`: the `btf_trace_<tracepoint>` typedef). */
+  readonly attachBtfId?: number;
 }
 
 /**
@@ -769,6 +773,7 @@ export function progLoad(spec: ProgSpec): number {
     }
     a.write(name, 48, 'utf8');
     a.writeUInt32LE(spec.expectedAttachType ?? 0, 68);
+    a.writeUInt32LE(spec.attachBtfId ?? 0, 108);
   };
   const attr = Buffer.alloc(ATTR_SIZE);
   fill(attr);
@@ -787,13 +792,16 @@ export function progLoad(spec: ProgSpec): number {
   throw e;
 }
 
-/** RAW_TRACEPOINT_OPEN: attaches a RAW_TRACEPOINT program to a tracepoint by name; closing the fd detaches. */
-export function rawTracepointOpen(name: string, progFd: number): number {
-  const n = cString(name);
+/**
+ * RAW_TRACEPOINT_OPEN: attaches a RAW_TRACEPOINT program to a tracepoint by name, or (name undefined) a
+ * BTF-typed one (`tp_btf`) to the tracepoint its `attachBtfId` named; closing the fd detaches.
+ */
+export function rawTracepointOpen(name: string | undefined, progFd: number): number {
+  const n = name === undefined ? undefined : cString(name);
   const attr = Buffer.alloc(ATTR_SIZE);
-  attr.writeBigUInt64LE(ptr(n), 0);
+  if (n !== undefined) attr.writeBigUInt64LE(ptr(n), 0);
   attr.writeUInt32LE(progFd, 8);
-  return bpf('RAW_TRACEPOINT_OPEN', attr, name);
+  return bpf('RAW_TRACEPOINT_OPEN', attr, name ?? `prog fd ${progFd}`);
 }
 
 // ---- run-time statistics (added by the bpfgen branch for the probe bench; kept apart to merge cleanly) ----

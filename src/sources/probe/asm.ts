@@ -12,19 +12,10 @@ export type Reg = number;
 /** Helper function ids (include/uapi/linux/bpf.h, `___BPF_FUNC_MAPPER`). */
 export const Helper = {
   mapLookupElem: 1,
-  mapUpdateElem: 2,
-  mapDeleteElem: 3,
-  ktimeGetNs: 5,
-  getSmpProcessorId: 8,
-  getCurrentPidTgid: 14,
-  probeReadKernel: 113,
 } as const;
 
-/** `flags` of bpf_map_update_elem. */
-export const BPF_ANY = 0;
-
 // Instruction classes, sizes, modes, ops.
-const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, ALU64 = 0x07;
+const LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, JMP = 0x05, ALU64 = 0x07;
 const W = 0x00, DW = 0x18;
 const IMM = 0x00, MEM = 0x60;
 const K = 0x00, X = 0x08;
@@ -89,10 +80,6 @@ export class Asm {
   sub(dst: Reg, src: Reg): this {
     return this.op(ALU64 | SUB | X, dst, src, 0, 0);
   }
-  /** dst = (u32)src: the low 32 bits, zero-extended. */
-  mov32(dst: Reg, src: Reg): this {
-    return this.op(ALU | MOV | X, dst, src, 0, 0);
-  }
   /** dst <<= imm. */
   lshImm(dst: Reg, imm: number): this {
     return this.op(ALU64 | LSH | K, dst, 0, 0, imm);
@@ -114,17 +101,9 @@ export class Asm {
   stxDw(dst: Reg, off: number, src: Reg): this {
     return this.op(STX | MEM | DW, dst, src, off, 0);
   }
-  /** *(u32 *)(dst + off) = src. */
-  stxW(dst: Reg, off: number, src: Reg): this {
-    return this.op(STX | MEM | W, dst, src, off, 0);
-  }
   /** *(u32 *)(dst + off) = imm. */
   stW(dst: Reg, off: number, imm: number): this {
     return this.op(ST | MEM | W, dst, 0, off, imm);
-  }
-  /** *(u64 *)(dst + off) = imm (sign-extended). */
-  stDw(dst: Reg, off: number, imm: number): this {
-    return this.op(ST | MEM | DW, dst, 0, off, imm);
   }
 
   /** dst = the map behind `fd` (a 64-bit immediate load the kernel rewrites into the map's address). */
@@ -149,9 +128,9 @@ export class Asm {
   jeqImm(dst: Reg, imm: number, label: string): this {
     return this.jump(JMP | JEQ | K, dst, 0, imm, label);
   }
-  /** if dst != imm goto label. */
-  jneImm(dst: Reg, imm: number, label: string): this {
-    return this.jump(JMP | JNE | K, dst, 0, imm, label);
+  /** if dst != src goto label. */
+  jne(dst: Reg, src: Reg, label: string): this {
+    return this.jump(JMP | JNE | X, dst, src, 0, label);
   }
   /** if dst > imm goto label (unsigned). */
   jgtImm(dst: Reg, imm: number, label: string): this {

@@ -14,7 +14,7 @@ export const probePlugin: SourcePlugin = {
   flags: {
     probe: { type: 'boolean', help: 'Count sched_switch/wakeup/migrate events and run-queue latency with a built-in BPF probe (default: on as root)' },
     'no-probe': { type: 'boolean', help: 'Do not load the built-in BPF probe' },
-    'no-probe-latency': { type: 'boolean', help: 'Probe counts events only: no run-queue latency histogram, a fraction of the cost per event' },
+    'no-probe-latency': { type: 'boolean', help: 'Probe counts events only: no run-queue latency histogram, and no kernel BTF needed' },
   },
   create(values, env) {
     const on = boolFlag(values, 'probe');

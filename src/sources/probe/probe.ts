@@ -1,10 +1,10 @@
 /**
- * The scheduler probe as kernel objects: creates its two maps, loads the hand-assembled programs of
- * programs.ts and attaches them to raw tracepoints, then reads what they counted. No compiler and no libbpf:
- * only bpf(2) through sys.ts and the kernel's BTF for `task_struct.pid`.
+ * The scheduler probe as kernel objects: creates its map, loads the hand-assembled programs of programs.ts
+ * and attaches them to the scheduler tracepoints, then reads what they counted. No compiler and no libbpf:
+ * only bpf(2) through sys.ts and, for the latency, the kernel's BTF.
  */
-import { BpfMap, MapType, ProgType, closeFd, progLoad, progRunStats, rawTracepointOpen } from '../bpf/sys.js';
-import { Btf } from '../bpf/btf.js';
+import { AttachType, BpfMap, MapType, ProgType, closeFd, progLoad, progRunStats, rawTracepointOpen } from '../bpf/sys.js';
+import { Btf, BtfError } from '../bpf/btf.js';
 import {
   EVENTS,
   EVENT_SLOTS,
@@ -12,31 +12,42 @@ import {
   LATENCY_FIRST_SLOT,
   LATENCY_SUM_SLOT,
   STATS_SLOTS,
-  WAKETS_ENTRIES,
-  WAKETS_KEY_SIZE,
-  WAKETS_PID_OFFSET,
-  WAKETS_VALUE_SIZE,
   countProgram,
-  exitProgram,
   switchProgram,
-  wakeupProgram,
   type ProbeEvent,
-  type ProgramParams,
 } from './programs.js';
 
-/** What the probe learns from BTF once: it does not change while the kernel runs. */
+/** What the latency program learns from BTF once: it does not change while the kernel runs. */
 export interface KernelLayout {
-  /** Byte offset of `pid` in `struct task_struct` (read once per task, when it is first stamped). */
+  /** BTF id of the `btf_trace_sched_switch` typedef: what the `tp_btf` program attaches to. */
+  readonly switchTracepointId: number;
+  /** Byte offsets in `struct task_struct` of `pid`, `sched_info.run_delay` and `sched_info.last_queued`. */
   readonly pidOffset: number;
-  /** sched_switch passes prev_state (Linux >= 5.18), so preempted tasks are timed too. */
-  readonly switchHasPrevState: boolean;
+  readonly runDelayOffset: number;
+  readonly lastQueuedOffset: number;
 }
 
-/** Reads the layout the programs need from the kernel's BTF; throws a BtfError naming what is missing. */
+/** Reads the layout the latency program needs from the kernel's BTF; throws a BtfError naming what is missing. */
 export function kernelLayout(btf: Btf = Btf.vmlinux()): KernelLayout {
-  const pid = btf.memberPlace('task_struct', 'pid');
-  if (pid.size !== 4) throw new Error(`task_struct.pid is ${pid.size} bytes in this kernel's BTF; the probe expects a 4-byte pid_t`);
-  return { pidOffset: pid.offset, switchHasPrevState: btf.rawTracepointArgs('sched_switch') >= 4 };
+  const field = (member: string, size: number): number => {
+    let place;
+    try {
+      place = btf.memberPlace('task_struct', member);
+    } catch (err) {
+      if (!(err instanceof BtfError) || !member.startsWith('sched_info.')) throw err;
+      throw new BtfError(`${err.message}: run-queue latency reads the kernel's own sched_info (CONFIG_SCHED_INFO, selected by CONFIG_SCHEDSTATS or CONFIG_TASK_DELAY_ACCT); --no-probe-latency counts events without it`);
+    }
+    if (place.size !== size) throw new BtfError(`task_struct.${member} is ${place.size} bytes in the kernel's BTF; the probe expects ${size}`);
+    return place.offset;
+  };
+  const pidOffset = field('pid', 4);
+  const runDelayOffset = field('sched_info.run_delay', 8);
+  const lastQueuedOffset = field('sched_info.last_queued', 8);
+  const switchTracepointId = btf.find('btf_trace_sched_switch', 'typedef');
+  if (switchTracepointId === undefined || btf.rawTracepointArgs('sched_switch') < 3) {
+    throw new BtfError("the kernel's BTF has no btf_trace_sched_switch typedef passing (preempt, prev, next)");
+  }
+  return { switchTracepointId, pidOffset, runDelayOffset, lastQueuedOffset };
 }
 
 /** One read of the probe's maps. */
@@ -51,15 +62,15 @@ export interface ProbeReading {
 
 export interface ProbeOptions {
   /**
-   * Time run-queue latency (default true). Off, every program only counts its event: a fraction of the
-   * cost per event (no clock read or hash lookup), no BTF needed, and the histogram stays empty.
+   * Time run-queue latency (default true). Off, sched_switch only counts too (a little cheaper), no BTF is
+   * needed, and the histogram stays empty.
    */
   readonly latency?: boolean;
   /** The kernel layout; default: read from /sys/kernel/btf/vmlinux (only when latency is on). */
   readonly layout?: KernelLayout;
 }
 
-/** The loaded, attached probe. `detach()` stops counting but keeps the maps readable; `close()` frees all. */
+/** The loaded, attached probe. `detach()` stops counting but keeps the map readable; `close()` frees all. */
 export class SchedProbe {
   /** Whether latency is timed. */
   readonly latency: boolean;
@@ -68,31 +79,28 @@ export class SchedProbe {
   private links: number[] = [];
   private tracepoints: string[] = [];
   private stats!: BpfMap;
-  private wakets: BpfMap | undefined;
 
   private constructor(latency: boolean) {
     this.latency = latency;
   }
 
-  /** Creates the maps, loads and attaches the programs. On any failure everything created so far is closed. */
+  /** Creates the map, loads and attaches the programs. On any failure everything created so far is closed. */
   static load(opts: ProbeOptions = {}): SchedProbe {
     const probe = new SchedProbe(opts.latency ?? true);
     try {
-      probe.stats = probe.map('scxp_stats', MapType.PERCPU_ARRAY, 4, STATS_SLOTS * 8, 1);
+      const layout = probe.latency ? (opts.layout ?? kernelLayout()) : undefined;
+      probe.stats = BpfMap.create({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: STATS_SLOTS * 8, maxEntries: 1, name: 'scxp_stats' });
+      probe.maps.push(probe.stats);
       const stats = probe.stats.fd;
-      if (!probe.latency) {
-        for (const e of EVENTS) probe.attach(e, `scxp_${e.slice(6)}`.slice(0, 15), countProgram(stats, e));
-        return probe;
+      for (const e of EVENTS) {
+        const name = `scxp_${e.slice(6)}`.slice(0, 15);
+        if (e === 'sched_switch' && layout !== undefined) {
+          const insns = switchProgram({ statsFd: stats, ...layout });
+          probe.attach(e, name, { type: ProgType.TRACING, insns, expectedAttachType: AttachType.TRACE_RAW_TP, attachBtfId: layout.switchTracepointId });
+        } else {
+          probe.attach(e, name, { type: ProgType.RAW_TRACEPOINT, insns: countProgram(stats, e) });
+        }
       }
-      const layout = opts.layout ?? kernelLayout();
-      const wakets = probe.map('scxp_wakets', MapType.HASH, WAKETS_KEY_SIZE, WAKETS_VALUE_SIZE, WAKETS_ENTRIES);
-      probe.wakets = wakets;
-      const p: ProgramParams = { statsFd: stats, waketsFd: wakets.fd, ...layout };
-      probe.attach('sched_wakeup', 'scxp_wakeup', wakeupProgram(p, 'sched_wakeup'));
-      probe.attach('sched_wakeup_new', 'scxp_wakeup_new', wakeupProgram(p, 'sched_wakeup_new'));
-      probe.attach('sched_migrate_task', 'scxp_migrate', countProgram(stats, 'sched_migrate_task'));
-      probe.attach('sched_process_free', 'scxp_free', exitProgram(p));
-      probe.attach('sched_switch', 'scxp_switch', switchProgram(p));
       return probe;
     } catch (err) {
       probe.close();
@@ -100,18 +108,12 @@ export class SchedProbe {
     }
   }
 
-  private map(name: string, type: number, keySize: number, valueSize: number, maxEntries: number): BpfMap {
-    const m = BpfMap.create({ type, keySize, valueSize, maxEntries, name });
-    this.maps.push(m);
-    return m;
-  }
-
-  private attach(tracepoint: string, name: string, insns: Buffer): void {
-    // The GPL-compatible licence string is what lets the programs call bpf_probe_read_kernel.
-    const prog = progLoad({ type: ProgType.RAW_TRACEPOINT, insns, name, license: 'Dual MIT/GPL' });
+  private attach(tracepoint: string, name: string, spec: { type: number; insns: Buffer; expectedAttachType?: number; attachBtfId?: number }): void {
+    // A BTF-typed program names its tracepoint by attachBtfId at load, so it attaches with no name.
+    const prog = progLoad({ ...spec, name, license: 'Dual MIT/GPL' });
     this.progs.push(prog);
     this.tracepoints.push(tracepoint);
-    this.links.push(rawTracepointOpen(tracepoint, prog));
+    this.links.push(rawTracepointOpen(spec.attachBtfId === undefined ? tracepoint : undefined, prog));
   }
 
   /** True while the programs are attached. */
@@ -131,13 +133,6 @@ export class SchedProbe {
     return { events, latencyBuckets, latencySumNs: m.sumU64(v, LATENCY_SUM_SLOT * 8) };
   }
 
-  /** The pids of the tasks `wakets` holds an entry for (seen runnable and not yet freed); empty with latency off. */
-  trackedPids(): number[] {
-    if (this.wakets === undefined) return [];
-    const b = this.wakets.lookupBatch();
-    return Array.from({ length: b.count }, (_, i) => b.values.readUInt32LE(i * WAKETS_VALUE_SIZE + WAKETS_PID_OFFSET));
-  }
-
   /**
    * Per attached program, the kernel's run count and time (non-zero only while BPF run-time statistics are
    * on: sys.ts enableRunTimeStats), for the bench.
@@ -146,7 +141,7 @@ export class SchedProbe {
     return this.progs.map((fd, i) => ({ tracepoint: this.tracepoints[i] as string, ...progRunStats(fd) }));
   }
 
-  /** Detaches the programs: counting stops, the maps stay readable. Idempotent. */
+  /** Detaches the programs: counting stops, the map stays readable. Idempotent. */
   detach(): void {
     for (const fd of this.links) closeFd(fd);
     for (const fd of this.progs) closeFd(fd);
@@ -155,7 +150,7 @@ export class SchedProbe {
     this.tracepoints = [];
   }
 
-  /** Detaches and closes the maps. Idempotent. */
+  /** Detaches and closes the map. Idempotent. */
   close(): void {
     this.detach();
     for (const m of this.maps) m.close();

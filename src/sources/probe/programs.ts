@@ -1,25 +1,30 @@
 /**
- * The probe's BPF programs, hand-assembled (see asm.ts) so the agent needs no compiler at run time. Five raw
- * tracepoint programs share two maps:
+ * The probe's BPF programs, hand-assembled (see asm.ts) so the agent needs no compiler at run time. Four
+ * programs, one per scheduler tracepoint, share one map, `stats`: a per-CPU array with one element of
+ * STATS_SLOTS u64s, the event counts (EVENT_SLOTS), then the run-queue latency's log2 buckets (from
+ * LATENCY_FIRST_SLOT), the sum of all latencies in ns (LATENCY_SUM_SLOT), and two slots the switch program
+ * carries from one switch to the next (CARRY_PID_SLOT, CARRY_DELAY_SLOT). One element means one lookup per
+ * program run however many slots it touches; slots are bumped without atomics (the element is this CPU's
+ * own, and the scheduler tracepoints run with interrupts off).
  *
- * - `stats`: per-CPU array with one element, STATS_SLOTS u64s: the event counts (EVENT_SLOTS), then the
- *   run-queue latency's log2 buckets (from LATENCY_FIRST_SLOT), then the sum of all latencies in ns
- *   (LATENCY_SUM_SLOT). One element means one lookup per program run, however many slots it bumps; the slots
- *   are bumped without atomics (the element is this CPU's own, and the scheduler tracepoints run with
- *   interrupts off).
- * - `wakets`: hash of task (the `struct task_struct *` itself, u64) → {u64 ktime at which the task became
- *   runnable, 0 when it is not waiting; u32 pid, for readers}: stamped at sched_wakeup and sched_wakeup_new,
- *   and at sched_switch for a task switched out still runnable (preempted) when the kernel passes
- *   `prev_state` (4-argument sched_switch, Linux >= 5.18); consumed (set to 0) when the task is switched in;
- *   deleted at sched_process_free (after the task last ran: at sched_process_exit it can still be preempted
- *   or woken and would be stamped again), before the task's memory, and so the key, can be reused.
+ * Run-queue latency needs no timestamps of its own: the kernel already measures it (CONFIG_SCHED_INFO, behind
+ * /proc/<pid>/schedstat). `task->sched_info.last_queued` is the run-queue clock at which the task was first
+ * queued (woken, new, or switched out while still runnable), 0 when it is not waiting; right *after* the
+ * sched_switch tracepoint, `sched_info_arrive()` adds `now - last_queued` to next's `run_delay`. So:
  *
- * Raw tracepoint programs get the tracepoint's arguments as an array of u64 in their context (`ctx[i]`), so a
- * `struct task_struct *` arrives as a plain number: keying by it needs no read of the task. Only a task's
- * first stamp (the map insert) copies its pid out with bpf_probe_read_kernel at `task_struct.pid`'s offset,
- * which the loader takes from the kernel's BTF (../bpf/btf.ts).
+ * 1. at a switch, if next is waiting (`last_queued != 0`), carry next's pid and `run_delay` in this CPU's
+ *    element;
+ * 2. at the following switch on this CPU, prev is that task (what runs on a CPU is what last switched in), and
+ *    `prev->sched_info.run_delay - carried` is exactly the wait the kernel added when it arrived.
+ *
+ * A wait is thus recorded when the task next leaves the CPU, and the only cost is a few loads: no clock read,
+ * no hash map, nothing to stamp at wakeup and nothing to clean at exit. The loads are plain memory reads in a
+ * BTF-typed raw tracepoint program (`tp_btf`), whose `prev` and `next` are typed pointers; the offsets come
+ * from the kernel's BTF (../bpf/btf.ts) and the verifier checks them against it.
+ *
+ * Counting alone needs no BTF: those programs are plain raw tracepoint programs.
  */
-import { Asm, BPF_ANY, Helper, R0, R1, R2, R3, R4, R6, R7, R8, R9, R10 } from './asm.js';
+import { Asm, Helper, R0, R1, R2, R3, R6, R7, R8, R9, R10 } from './asm.js';
 
 /** Event slots of the `stats` element. */
 export const EVENT_SLOTS = {
@@ -43,92 +48,58 @@ export const LATENCY_BOUNDS = 26;
 export const LATENCY_FIRST_SLOT = EVENTS.length;
 /** The `stats` slot after the buckets: sum of latencies in ns. */
 export const LATENCY_SUM_SLOT = LATENCY_FIRST_SLOT + LATENCY_BOUNDS + 1;
+/** Carried from a switch to the next on this CPU: the pid of the waiting task switched in, 0 for none. */
+export const CARRY_PID_SLOT = LATENCY_SUM_SLOT + 1;
+/** Carried with it: that task's run_delay before the kernel added its wait. */
+export const CARRY_DELAY_SLOT = CARRY_PID_SLOT + 1;
 /** u64 slots in the `stats` element. */
-export const STATS_SLOTS = LATENCY_SUM_SLOT + 1;
+export const STATS_SLOTS = CARRY_DELAY_SLOT + 1;
 
-/**
- * The tasks `wakets` can hold at once. Entries live from a task's first wakeup until it is freed (the exit program
- * deletes them); when more tasks than this are alive, the newest are not timed.
- */
-export const WAKETS_ENTRIES = 16384;
-/** `wakets` key: the task pointer. */
-export const WAKETS_KEY_SIZE = 8;
-/** `wakets` value: u64 stamp, u32 pid, u32 zero. */
-export const WAKETS_VALUE_SIZE = 16;
-/** Offset of the pid in a `wakets` value. */
-export const WAKETS_PID_OFFSET = 8;
-
-/** What the program builders need from the loader. */
+/** What the latency program needs from the loader: the map, and offsets in `struct task_struct` from BTF. */
 export interface ProgramParams {
   readonly statsFd: number;
-  readonly waketsFd: number;
-  /** Byte offset of `pid` in `struct task_struct`, from BTF. */
+  /** `pid`. */
   readonly pidOffset: number;
-  /** Whether sched_switch passes `prev_state` as its fourth argument (ctx[3]). */
-  readonly switchHasPrevState: boolean;
+  /** `sched_info.run_delay`. */
+  readonly runDelayOffset: number;
+  /** `sched_info.last_queued`. */
+  readonly lastQueuedOffset: number;
 }
 
-// Stack slots (offsets from R10, the frame pointer).
-const KEY = -4; // u32 0: the key of the one `stats` element
-const TASK = -16; // u64: a task pointer, the key of `wakets`
-const VALUE = -32; // 16 bytes: a `wakets` value being inserted
+// Stack slot (offset from R10, the frame pointer): the u32 key 0 of the one `stats` element.
+const KEY = -4;
 
-/** sched_switch(preempt, prev, next[, prev_state]): count, stamp a preempted prev, and record next's wait. */
+/**
+ * sched_switch(preempt, prev, next, prev_state) as a `tp_btf` program: count; record the wait that ended
+ * when prev was switched in; carry next's run_delay if next is waiting (see the top of this file).
+ */
 export function switchProgram(p: ProgramParams): Buffer {
   const a = new Asm();
   a.mov(R6, R1); // ctx survives helper calls in R6
-  statsInto(a, p.statsFd, R9, 'out'); // R9 = this CPU's stats, kept for the latency
+  statsInto(a, p.statsFd, R9, 'out'); // R9 = this CPU's element
   inc(a, R9, EVENT_SLOTS.sched_switch);
-  if (p.switchHasPrevState) {
-    // prev_state == TASK_RUNNING (0): prev was preempted and waits in the run queue from now. The idle task
-    // also leaves "running" but never waits: prev is the current task here, and idle is the one with pid 0.
-    a.ldxDw(R1, R6, 24).jneImm(R1, 0, 'next');
-    a.call(Helper.getCurrentPidTgid).mov32(R0, R0).jeqImm(R0, 0, 'next');
-    a.ldxDw(R1, R6, 8).stxDw(R10, TASK, R1);
-    stamp(a, p, 'next');
-  }
-  a.label('next');
-  a.ldxDw(R1, R6, 16).stxDw(R10, TASK, R1);
-  a.ldMapFd(R1, p.waketsFd).mov(R2, R10).addImm(R2, TASK).call(Helper.mapLookupElem);
-  a.jeqImm(R0, 0, 'out');
-  a.ldxDw(R8, R0, 0); // when next became runnable; 0 when no wait is pending
-  a.jeqImm(R8, 0, 'out');
-  // Consume the stamp in place: cheaper than a delete (no bucket lock, no element freed and reallocated).
-  a.stDw(R0, 0, 0);
-  a.call(Helper.ktimeGetNs);
-  a.jgt(R8, R0, 'out'); // a stamp from the future: skip rather than record a huge latency
-  a.sub(R0, R8).mov(R8, R0); // R8 = latency in ns
+  a.ldxDw(R7, R6, 8); // prev
+  a.ldxDw(R1, R9, CARRY_PID_SLOT * 8).jeqImm(R1, 0, 'carry');
+  a.ldxW(R2, R7, p.pidOffset).jne(R1, R2, 'carry'); // not the task whose switch-in was carried
+  a.ldxDw(R8, R7, p.runDelayOffset).ldxDw(R1, R9, CARRY_DELAY_SLOT * 8);
+  a.jgt(R1, R8, 'carry'); // run_delay never shrinks; skip rather than record a huge wait
+  a.sub(R8, R1); // R8 = the wait in ns
   latencySlot(a); // R7 = bucket index, 0..LATENCY_BOUNDS
   a.lshImm(R7, 3).add(R7, R9);
   inc(a, R7, LATENCY_FIRST_SLOT);
   a.ldxDw(R1, R9, LATENCY_SUM_SLOT * 8).add(R1, R8).stxDw(R9, LATENCY_SUM_SLOT * 8, R1);
+  a.label('carry');
+  a.ldxDw(R7, R6, 16); // next
+  a.movImm(R1, 0);
+  a.ldxDw(R2, R7, p.lastQueuedOffset).jeqImm(R2, 0, 'carried'); // not waiting (the idle task never is)
+  a.ldxDw(R2, R7, p.runDelayOffset).stxDw(R9, CARRY_DELAY_SLOT * 8, R2);
+  a.ldxW(R1, R7, p.pidOffset);
+  a.label('carried').stxDw(R9, CARRY_PID_SLOT * 8, R1);
   a.label('out').movImm(R0, 0).exit();
   return a.assemble();
 }
 
-/** sched_wakeup(p) and sched_wakeup_new(p): count, and stamp p as runnable now. */
-export function wakeupProgram(p: ProgramParams, event: 'sched_wakeup' | 'sched_wakeup_new'): Buffer {
-  const a = new Asm();
-  a.mov(R6, R1);
-  statsInto(a, p.statsFd, R0, 'counted');
-  inc(a, R0, EVENT_SLOTS[event]);
-  a.label('counted');
-  a.ldxDw(R1, R6, 0).stxDw(R10, TASK, R1);
-  stamp(a, p, 'out');
-  a.label('out').movImm(R0, 0).exit();
-  return a.assemble();
-}
-
-/** sched_process_free(p): forget p's entry once p can never run again, so `wakets` holds live tasks only. */
-export function exitProgram(p: ProgramParams): Buffer {
-  const a = new Asm();
-  a.ldxDw(R1, R1, 0).stxDw(R10, TASK, R1);
-  a.ldMapFd(R1, p.waketsFd).mov(R2, R10).addImm(R2, TASK).call(Helper.mapDeleteElem);
-  a.movImm(R0, 0).exit();
-  return a.assemble();
-}
-
-/** Counts one event and nothing else: sched_migrate_task always, every event when latency is off. */
+/** Counts one event and nothing else (a plain raw tracepoint program): every event but a timed sched_switch. */
 export function countProgram(statsFd: number, event: ProbeEvent): Buffer {
   const a = new Asm();
   statsInto(a, statsFd, R0, 'out');
@@ -139,7 +110,7 @@ export function countProgram(statsFd: number, event: ProbeEvent): Buffer {
 
 /**
  * `into` = this CPU's `stats` element, or go to `fail` (the lookup of index 0 cannot fail, but the verifier
- * wants the check). A per-CPU array lookup is inlined by the verifier (Linux >= 6.10): no call is made.
+ * wants the check). The verifier inlines a per-CPU array lookup (Linux >= 6.10): no call is made.
  * Clobbers R0-R5.
  */
 function statsInto(a: Asm, fd: number, into: number, fail: string): void {
@@ -151,22 +122,6 @@ function statsInto(a: Asm, fd: number, into: number, fail: string): void {
 /** (*(u64 *)(ptr + slot * 8))++. Clobbers R1. */
 function inc(a: Asm, ptr: number, slot: number): void {
   a.ldxDw(R1, ptr, slot * 8).addImm(R1, 1).stxDw(ptr, slot * 8, R1);
-}
-
-/**
- * wakets[task at TASK].stamp = now, then continue at `done`. An existing entry is overwritten in place
- * through the lookup's pointer; only a task seen for the first time costs an insert, and the one read of its
- * pid. Falls through to the caller's `done` label. Clobbers R0-R5 and R8.
- */
-function stamp(a: Asm, p: ProgramParams, done: string): void {
-  a.call(Helper.ktimeGetNs).mov(R8, R0);
-  a.ldMapFd(R1, p.waketsFd).mov(R2, R10).addImm(R2, TASK).call(Helper.mapLookupElem);
-  a.jeqImm(R0, 0, `${done}_insert`);
-  a.stxDw(R0, 0, R8).ja(done);
-  a.label(`${done}_insert`).stxDw(R10, VALUE, R8).stDw(R10, VALUE + WAKETS_PID_OFFSET, 0);
-  // A failed read leaves the pid 0; the stamp is what matters.
-  a.mov(R1, R10).addImm(R1, VALUE + WAKETS_PID_OFFSET).movImm(R2, 4).ldxDw(R3, R10, TASK).addImm(R3, p.pidOffset).call(Helper.probeReadKernel);
-  a.ldMapFd(R1, p.waketsFd).mov(R2, R10).addImm(R2, TASK).mov(R3, R10).addImm(R3, VALUE).movImm(R4, BPF_ANY).call(Helper.mapUpdateElem);
 }
 
 /**

@@ -44,7 +44,7 @@ export const probeStats = defineStats({
       from: event('sched_migrate_task'),
     }),
     runqueue_latency: histogram({
-      help: 'Time a task waited in a run queue: from being woken (or preempted while runnable) to being switched in',
+      help: 'Time a task waited in a run queue, from being queued (woken, new, or preempted while runnable) to being switched in, as the kernel counts it for schedstat run_delay',
       unit: 'seconds',
       buckets: LATENCY_BUCKETS_SECONDS,
       from: { source: 'probe', latency: true } as ProbeRef,

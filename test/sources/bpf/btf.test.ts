@@ -84,3 +84,24 @@ test('BTF reader: a DATASEC gives each variable its offset and size; a wrong typ
   assert.throws(() => new Btf(raw, 'the test BTF').datasec(1), /type 1 in the test BTF is kind 1, expected a DATASEC/);
   assert.throws(() => new Btf(raw, 'the test BTF').datasec(datasecId + 1), /the test BTF has no type id 7 \(it has 6 types\)/);
 });
+
+test("BTF reader: a member path through a named nested struct agrees with bpftool (task_struct.sched_info.last_queued)", (t) => {
+  if (!needPeer(t, existsSync(VMLINUX_BTF), `${VMLINUX_BTF} (CONFIG_DEBUG_INFO_BTF)`)) return;
+  if (!needPeer(t, hasCommand('bpftool', ['version']), 'bpftool (apt install bpftool)')) return;
+  const dump = spawnSync('bpftool', ['btf', 'dump', 'file', VMLINUX_BTF, 'format', 'raw'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  assert.equal(dump.status, 0, dump.stderr);
+  const lines = dump.stdout.split('\n');
+  const memberBits = (struct: string, member: string): number | undefined => {
+    const start = lines.findIndex((l) => l.startsWith('[') && l.includes(`] STRUCT '${struct}' size=`));
+    for (let i = start + 1; start >= 0 && i < lines.length && (lines[i] as string).startsWith('\t'); i++) {
+      const m = new RegExp(`^\\t'${member}' type_id=\\d+ bits_offset=(\\d+)`).exec(lines[i] as string);
+      if (m !== null) return Number(m[1]);
+    }
+    return undefined;
+  };
+  const outer = memberBits('task_struct', 'sched_info');
+  const inner = memberBits('sched_info', 'last_queued');
+  if (!needPeer(t, outer !== undefined && inner !== undefined, 'a kernel with CONFIG_SCHED_INFO (task_struct.sched_info)')) return;
+  assert.deepEqual(Btf.vmlinux().memberPlace('task_struct', 'sched_info.last_queued'), { offset: ((outer as number) + (inner as number)) / 8, size: 8 });
+  assert.throws(() => Btf.vmlinux().memberPlace('task_struct', 'sched_info.nope'), /struct task_struct has no member "sched_info.nope"/);
+});

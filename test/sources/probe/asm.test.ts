@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Asm, AsmError, Helper, R0, R1, R2, R10 } from '../../../src/sources/probe/asm.js';
+import { Asm, AsmError, Helper, R0, R1, R2, R7, R10 } from '../../../src/sources/probe/asm.js';
 import { latencyBucket, LATENCY_BOUNDS, LATENCY_MIN_EXP } from '../../../src/sources/probe/programs.js';
 
 const hex = (b: Buffer): string[] => Array.from({ length: b.length / 8 }, (_, i) => b.subarray(i * 8, i * 8 + 8).toString('hex'));
@@ -62,4 +62,10 @@ test('latency buckets: ceil(log2 ns) from 2^MIN, so each value sits in the first
   }
   assert.equal(latencyBucket(bound(LATENCY_BOUNDS - 1) + 1n), LATENCY_BOUNDS, 'past the last bound: +Inf');
   assert.equal(latencyBucket(1n << 63n), LATENCY_BOUNDS);
+});
+
+test('encodes the shift and register-compare the latency program uses', () => {
+  // r7 <<= 3; if r1 != r2 goto +1; r0 = *(u32 *)(r7 + 2528); exit
+  const a = new Asm().lshImm(R7, 3).jne(R1, R2, 'end').ldxW(R0, R7, 2528).label('end').exit();
+  assert.deepEqual(hex(a.assemble()), ['6707000003000000', '5d21010000000000', '6170e00900000000', '9500000000000000']);
 });
