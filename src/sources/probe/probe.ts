@@ -109,10 +109,11 @@ export class SchedProbe {
   }
 
   private attach(tracepoint: string, name: string, spec: { type: number; insns: Buffer; expectedAttachType?: number; attachBtfId?: number }): void {
-    // A BTF-typed program names its tracepoint by attachBtfId at load, so it attaches with no name.
+    // GPL-compatible: the verifier lets only such programs read kernel structs through BTF-typed pointers.
     const prog = progLoad({ ...spec, name, license: 'Dual MIT/GPL' });
     this.progs.push(prog);
     this.tracepoints.push(tracepoint);
+    // A BTF-typed program named its tracepoint by attachBtfId at load, so it attaches with no name.
     this.links.push(rawTracepointOpen(spec.attachBtfId === undefined ? tracepoint : undefined, prog));
   }
 
