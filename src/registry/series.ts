@@ -95,8 +95,9 @@ export class HistogramSeries extends SeriesBase {
     this.lastCounts = new Float64Array(bounds.length + 1);
   }
 
-  /** Records one value. */
+  /** Records one value. Throws RangeError on NaN, which has no bucket and would poison the sum. */
   observe(value: number): void {
+    if (value !== value) throw new RangeError('histogram observation must be a number, got NaN');
     const b = this.bounds;
     // Binary search for the first bound >= value; BPF-sized histograms have few dozen buckets at most.
     let lo = 0;

@@ -94,6 +94,7 @@ test('gauge and histograms', () => {
   const h = fam.lat.with();
   for (const v of [0.05, 0.1, 0.5, 5, 50]) h.observe(v);
   assert.deepEqual([...h.counts], [2, 1, 1, 1]);
+
   assert.equal(h.count, 5);
   assert.ok(Math.abs(h.sum - 55.65) < 1e-9);
   const s = fam.slots.with();
@@ -115,4 +116,15 @@ test('handles resolve once: the same labels give the same object', () => {
   assert.equal(fam.busy.series.length, 2);
   assert.ok(fam.busy.remove(['1']));
   assert.equal(fam.busy.series.length, 1);
+});
+
+test('histogram: NaN is refused and leaves the series as it was; +Inf lands in the +Inf bucket', () => {
+  const h = new Registry().register(set).lat.with();
+  h.observe(0.5);
+  assert.throws(() => h.observe(Number.NaN), RangeError);
+  assert.deepEqual([...h.counts], [0, 1, 0, 0]);
+  assert.equal(h.sum, 0.5);
+  h.observe(Number.POSITIVE_INFINITY);
+  assert.deepEqual([...h.counts], [0, 1, 0, 1]);
+  assert.equal(h.count, 2);
 });
