@@ -22,4 +22,10 @@ export default tseslint.config(
   },
   // Example user sinks are plain JavaScript outside the TypeScript project: linted without type information.
   { files: ['examples/**/*.js', 'examples/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['examples/**/*.js', 'examples/**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setTimeout: 'readonly' },
+    },
+  },
 );
