@@ -99,3 +99,18 @@ test('cli: bad push-sink flags exit 2 with one line naming the flag and what was
     assert.equal(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
   }
 });
+
+test('cli: a UDP address the kernel will not connect to exits 1 at start with one line naming it and the errno', () => {
+  const cases: [string, RegExp][] = [
+    ['--statsd', /udp:\/\/255\.255\.255\.255:8125: cannot connect .*: EACCES/],
+    ['--spectatord', /udp:\/\/255\.255\.255\.255:8125: cannot connect .*: EACCES/],
+  ];
+  for (const [flag, why] of cases) {
+    const r = runCli(['run', '--report', 'none', '--interval', '0.2', flag, 'udp://255.255.255.255:8125']);
+    // Sources may warn about what this kernel lacks; the only other line is the error.
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.includes(': warning: '));
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] as string, why);
+  }
+});
