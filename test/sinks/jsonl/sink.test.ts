@@ -9,6 +9,7 @@ import { memoryLogger } from '../../../src/log.js';
 import { JsonlSink } from '../../../src/sinks/jsonl/sink.js';
 import { goldenRegistry } from '../../helpers/push-fixture.js';
 import { waitFor } from '../../helpers/cli.js';
+import { needPeer } from '../../helpers/peers.js';
 
 const SECOND =
   '{"schema":1,"time":"2023-11-14T22:13:22.000Z","interval":2,"final":true,"metrics":[' +
@@ -57,10 +58,7 @@ test('jsonl: a file that cannot be opened stops the start with the path and the 
 });
 
 test('jsonl: a full disk (/dev/full) drops records, counts their metrics, says so once, and keeps the agent going', async (t) => {
-  if (!existsSync('/dev/full')) {
-    t.skip('no /dev/full on this system');
-    return;
-  }
+  if (!needPeer(t, existsSync('/dev/full'), '/dev/full (a device whose writes fail with ENOSPC)')) return;
   const fx = goldenRegistry();
   fx.first();
   const log = memoryLogger();
