@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { formatGoFloat, formatValue } from '../../../src/sinks/prometheus/numbers.js';
+import { formatGoFloat } from '../../../src/sinks/go-float.js';
+import { formatValue } from '../../../src/sinks/prometheus/numbers.js';
 import { MAX_NUMBER_BYTES, putNumber } from '../../../src/sinks/prometheus/bytes.js';
 import { canonicalBound } from '../../../src/sinks/prometheus/openmetrics.js';
 import { escapeBackslashNewline, escapeQuoted, labelPairs } from '../../../src/sinks/prometheus/escape.js';
