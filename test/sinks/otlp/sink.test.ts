@@ -9,6 +9,7 @@ import type { Registry } from '../../../src/registry/index.js';
 import type { Sink } from '../../../src/sinks/sink.js';
 import { PrometheusSink } from '../../../src/sinks/prometheus/index.js';
 import { TerminalSink } from '../../../src/sinks/terminal/sink.js';
+import { textCollector } from '../../helpers/fixtures.js';
 import { OtlpSink, type OtlpSinkOptions } from '../../../src/sinks/otlp/sink.js';
 import { Backoff } from '../../../src/sinks/push/queue.js';
 import { ExportMetricsServiceRequest as Req, ExportMetricsServiceResponse as Res, toJsonView } from '../../helpers/otlp-proto.js';
@@ -195,8 +196,8 @@ test('otlp sink: a black-holed collector delays neither the terminal report nor 
   const hole = await startBlackHole();
   const otlpTimeoutMs = 30_000;
   // The real terminal report and the real Prometheus endpoint run beside the OTLP sink in the same agent.
-  let report = '';
-  const terminal = new TerminalSink({ format: 'json', out: { write: (t: string) => ((report += t), true) } as unknown as NodeJS.WritableStream });
+  const report = textCollector();
+  const terminal = new TerminalSink({ format: 'json', out: report.stream });
   const prometheus = new PrometheusSink({ host: '127.0.0.1', port: 0 });
   const { agent, dropped, sink } = setup({ url: hole.url, queueSize: 2, timeoutMs: otlpTimeoutMs }, [terminal, prometheus]);
   try {
@@ -212,7 +213,7 @@ test('otlp sink: a black-holed collector delays neither the terminal report nor 
     assert.equal(hole.accepted(), 1);
     assert.equal(sink.sent, 0, 'the collector never answered');
     // Every tick printed its report while the first OTLP request hung.
-    assert.equal(report.trimEnd().split('\n').length, 5);
+    assert.equal(report.text().trimEnd().split('\n').length, 5);
     // Scrapes are answered, with current values, while the OTLP request still hangs.
     const url = `http://127.0.0.1:${prometheus.address().port}/metrics`;
     const scrapeMs: number[] = [];
