@@ -21,5 +21,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   // Example user sinks are plain JavaScript outside the TypeScript project: linted without type information.
-  { files: ['examples/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['examples/**/*.js', 'examples/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['examples/**/*.js', 'examples/**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setTimeout: 'readonly' },
+    },
+  },
 );

@@ -1,11 +1,12 @@
 /**
  * The agent loop: every interval, collect all sources concurrently (each bounded by a timeout), record the
  * agent's health, then flush every sink. A failing source is reported once and retried; a slow one is
- * skipped until its read finishes, so one hung scheduler never delays the others.
+ * skipped until its read finishes, so one hung scheduler never delays the others. The loop runs on the
+ * monotonic clock, so a wall-clock step (NTP, `date -s`) neither stalls it nor makes it burst.
  */
 import { healthStats } from './health.js';
 import { errorMessage, type Logger, createLogger } from './log.js';
-import { Registry, type Families } from './registry/index.js';
+import { Registry, type CounterSeries, type Families, type GaugeSeries } from './registry/index.js';
 import type { Sink, Snapshot } from './sinks/sink.js';
 import type { Source } from './sources/source.js';
 
@@ -16,7 +17,7 @@ export interface AgentOptions {
   readonly intervalSeconds: number;
   readonly registry?: Registry;
   readonly log?: Logger;
-  /** How long one source's read may take before it counts as failed. Default: the interval, at most 5 s. */
+  /** How long one source's attach or read may take before it counts as failed. Default: the interval, at most 5 s. */
   readonly sourceTimeoutMs?: number;
   /** How long push sinks get to send what they hold at shutdown. Default 2000 ms. */
   readonly shutdownDeadlineMs?: number;
@@ -25,8 +26,11 @@ export interface AgentOptions {
 interface SourceState {
   readonly source: Source;
   attached: boolean;
-  /** The read still running after its timeout, if any; the source is skipped until it settles. */
+  /** The attach or read still running after its timeout, if any; the source is skipped until it settles. */
   pending: Promise<void> | undefined;
+  readonly up: GaugeSeries;
+  readonly errors: CounterSeries;
+  readonly duration: GaugeSeries;
 }
 
 export class Agent {
@@ -34,8 +38,11 @@ export class Agent {
   readonly log: Logger;
   private readonly opts: AgentOptions;
   private readonly health: Families<typeof healthStats.stats>;
+  private readonly collections: CounterSeries;
+  private readonly collectionDuration: GaugeSeries;
   private readonly states: SourceState[];
-  private lastTickMs = 0;
+  /** Monotonic time (performance.now) of the previous flush; undefined before the first. */
+  private lastFlush: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopping: Promise<void> | undefined;
@@ -46,14 +53,30 @@ export class Agent {
     this.registry = opts.registry ?? new Registry();
     this.log = opts.log ?? createLogger();
     this.health = this.registry.register(healthStats);
-    this.states = opts.sources.map((source) => ({ source, attached: false, pending: undefined }));
+    this.collections = this.health.collections.with();
+    this.collectionDuration = this.health.collection_duration.with();
+    // Health handles are resolved once; each source's series are exported (as 0) from the start.
+    this.states = opts.sources.map((source) => {
+      const labels = { source: source.name };
+      return {
+        source,
+        attached: false,
+        pending: undefined,
+        up: this.health.source_up.with(labels),
+        errors: this.health.source_errors.with(labels),
+        duration: this.health.source_duration.with(labels),
+      };
+    });
+  }
+
+  private get timeoutMs(): number {
+    return this.opts.sourceTimeoutMs ?? Math.min(5000, this.opts.intervalSeconds * 1000);
   }
 
   /** Attaches sources, starts sinks (a sink that cannot start rejects), and takes the first collection. */
   async start(): Promise<void> {
-    for (const st of this.states) await this.attach(st);
+    await Promise.all(this.states.map((st) => this.attach(st)));
     for (const sink of this.opts.sinks) await sink.start?.({ registry: this.registry, log: this.log });
-    this.lastTickMs = Date.now();
     await this.collect();
     // The first flush gives push sinks and the report their baseline: counters read from cumulative sources
     // start far from zero, and the first interval's deltas are taken against this.
@@ -64,12 +87,13 @@ export class Agent {
   run(): void {
     this.running = true;
     const period = this.opts.intervalSeconds * 1000;
-    const begin = Date.now();
+    const begin = performance.now();
     let n = 0;
     const schedule = (): void => {
-      n++;
-      // Aim at begin + n*period so the interval does not drift by the time each tick takes.
-      const delay = Math.max(0, begin + n * period - Date.now());
+      // Aim at begin + n*period so the interval does not drift by the time each tick takes; after a stall
+      // longer than a period, skip the missed ticks rather than run them back to back.
+      n = Math.max(n + 1, Math.floor((performance.now() - begin) / period) + 1);
+      const delay = Math.max(0, begin + n * period - performance.now());
       this.timer = setTimeout(() => {
         this.ticking = this.tick().finally(() => {
           this.ticking = undefined;
@@ -86,7 +110,10 @@ export class Agent {
     this.flush(final);
   }
 
-  /** Stops the loop, takes a last collection and flush, closes sinks then sources. Idempotent. */
+  /**
+   * Stops the loop, takes a last collection and flush, closes sinks then sources. A sink whose close
+   * overruns the deadline is left behind with a warning, so shutdown always ends. Idempotent.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
@@ -94,87 +121,89 @@ export class Agent {
       if (this.ticking !== undefined) await this.ticking;
       await this.tick(true);
       const deadline = this.opts.shutdownDeadlineMs ?? 2000;
-      await Promise.allSettled(this.opts.sinks.map(async (s) => s.close?.(deadline)));
-      await Promise.allSettled(this.states.map(async (st) => st.source.close?.()));
+      await Promise.all(
+        this.opts.sinks.map(async (s) => {
+          const r = await bounded(Promise.resolve().then(() => s.close?.(deadline)), deadline + 500);
+          if (r === 'timeout') this.log.warn(`sink ${s.name}: close did not finish within ${deadline + 500} ms; left behind`);
+        }),
+      );
+      await Promise.all(this.states.map(async (st) => bounded(Promise.resolve().then(() => st.source.close?.()), deadline)));
     })();
     return this.stopping;
   }
 
-  private async attach(st: SourceState): Promise<void> {
+  /**
+   * Runs `work` for a source under the source timeout. A failure or timeout is counted, said once, and
+   * resolves false; a timed-out call stays pending and the source is skipped until it settles.
+   */
+  private async guarded(st: SourceState, what: 'attach' | 'collect', work: () => void | Promise<void>): Promise<boolean> {
+    const name = st.source.name;
+    if (st.pending !== undefined) {
+      st.errors.inc();
+      return false;
+    }
+    const call = Promise.resolve().then(work);
     try {
-      await st.source.attach({ registry: this.registry, log: this.log });
+      if ((await bounded(call, this.timeoutMs)) === 'timeout') {
+        st.pending = call.then(
+          // An attach that finishes late still attached the source: do not attach it twice.
+          () => {
+            if (what === 'attach') st.attached = true;
+          },
+          () => undefined,
+        );
+        void st.pending.then(() => (st.pending = undefined));
+        throw new Error(`${what === 'attach' ? 'attach' : 'read'} took longer than ${this.timeoutMs} ms`);
+      }
+      return true;
+    } catch (err) {
+      st.errors.inc();
+      const msg =
+        what === 'attach'
+          ? `source ${name}: cannot attach (will retry): ${errorMessage(err)}`
+          : `source ${name}: ${errorMessage(err)} (will retry every interval)`;
+      this.log.once(`${what}:${name}`, msg);
+      return false;
+    }
+  }
+
+  private async attach(st: SourceState): Promise<void> {
+    if (await this.guarded(st, 'attach', () => st.source.attach({ registry: this.registry, log: this.log }))) {
       st.attached = true;
       this.log.clear(`attach:${st.source.name}`, `source ${st.source.name}: attached`);
-    } catch (err) {
-      this.log.once(`attach:${st.source.name}`, `source ${st.source.name}: cannot attach (will retry): ${errorMessage(err)}`);
     }
   }
 
   /** Collects every source once, concurrently, each bounded by the source timeout. */
   async collect(): Promise<void> {
     const t0 = performance.now();
-    const timeoutMs = this.opts.sourceTimeoutMs ?? Math.min(5000, this.opts.intervalSeconds * 1000);
-    await Promise.all(this.states.map((st) => this.collectOne(st, timeoutMs)));
-    this.health.collection_duration.with().set((performance.now() - t0) / 1000);
-    this.health.collections.with().inc();
+    await Promise.all(this.states.map((st) => this.collectOne(st)));
+    this.collectionDuration.set((performance.now() - t0) / 1000);
+    this.collections.inc();
   }
 
-  private async collectOne(st: SourceState, timeoutMs: number): Promise<void> {
-    const name = st.source.name;
-    const labels = { source: name };
-    const up = this.health.source_up.with(labels);
-    const errors = this.health.source_errors.with(labels); // exported as 0 from the start, not only after a failure
+  private async collectOne(st: SourceState): Promise<void> {
+    if (!st.attached) await this.attach(st);
     if (!st.attached) {
-      await this.attach(st);
-      if (!st.attached) {
-        up.set(0);
-        return;
-      }
-    }
-    if (st.pending !== undefined) {
-      errors.inc();
-      up.set(0);
+      st.up.set(0);
       return;
     }
     const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const read = Promise.resolve().then(() => st.source.collect());
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    try {
-      const r = await Promise.race([read, timeout]);
-      if (r === 'timeout') {
-        st.pending = read.then(
-          () => undefined,
-          () => undefined,
-        );
-        void st.pending.then(() => {
-          st.pending = undefined;
-        });
-        throw new Error(`read took longer than ${timeoutMs} ms`);
-      }
-      up.set(1);
-      this.log.clear(`collect:${name}`, `source ${name}: reading again`);
-    } catch (err) {
-      up.set(0);
-      errors.inc();
-      this.log.once(`collect:${name}`, `source ${name}: ${errorMessage(err)} (will retry every interval)`);
-    } finally {
-      clearTimeout(timer);
-      this.health.source_duration.with(labels).set((performance.now() - t0) / 1000);
-    }
+    const ok = await this.guarded(st, 'collect', () => st.source.collect());
+    st.up.set(ok ? 1 : 0);
+    if (ok) this.log.clear(`collect:${st.source.name}`, `source ${st.source.name}: reading again`);
+    st.duration.set((performance.now() - t0) / 1000);
   }
 
   private flush(final: boolean): void {
-    const now = Date.now();
+    const now = performance.now();
     const snapshot: Snapshot = {
       registry: this.registry,
-      timeMs: now,
-      intervalSeconds: this.lastTickMs === 0 ? this.opts.intervalSeconds : (now - this.lastTickMs) / 1000,
+      timeMs: Date.now(),
+      intervalSeconds: this.lastFlush === undefined ? this.opts.intervalSeconds : (now - this.lastFlush) / 1000,
       final,
     };
-    this.lastTickMs = now;
+    this.lastFlush = now;
     for (const sink of this.opts.sinks) {
       try {
         sink.flush?.(snapshot);
@@ -183,5 +212,18 @@ export class Agent {
         this.log.once(`flush:${sink.name}`, `sink ${sink.name}: ${errorMessage(err)}`);
       }
     }
+  }
+}
+
+/** Resolves with the promise's value, or 'timeout' after `ms` (the promise keeps running). */
+async function bounded<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -25,3 +25,7 @@ export { ProbeSource } from './sources/probe/source.js';
 export * from './sources/scx-stats/index.js';
 export * from './sources/sched-ext/index.js';
 export * from './sinks/prometheus/index.js';
+export { OtlpSink, type OtlpSinkOptions } from './sinks/otlp/sink.js';
+export { RemoteWriteSink, type RemoteWriteSinkOptions } from './sinks/remote-write/sink.js';
+export { BpfSource, type BpfSourceOptions, type MapLocation } from './sources/bpf/source.js';
+export { profiles, findProfile } from '../profiles/index.js';

@@ -2,7 +2,7 @@
 import { Agent } from '../agent.js';
 import { createLogger, errorMessage } from '../log.js';
 import { createSinks, createSources, pluginFlags } from './catalog.js';
-import { type FlagSpecs, type FlagValues, parsePositive, stringFlag } from './flags.js';
+import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from './flags.js';
 import type { PluginEnv } from './plugins.js';
 
 export function runFlags(): FlagSpecs {
@@ -14,6 +14,8 @@ export function runFlags(): FlagSpecs {
 
 export async function runCommand(values: FlagValues): Promise<number> {
   const intervalSeconds = parsePositive('interval', stringFlag(values, 'interval') ?? '2');
+  // Timers overflow past 2^31 ms; a day is already far beyond any useful interval.
+  if (intervalSeconds > 86400) throw new UsageError(`--interval: "${stringFlag(values, 'interval')}" is more than 86400 seconds (a day)`);
   const log = createLogger();
   const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };
   const sources = await createSources(values, env);

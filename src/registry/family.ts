@@ -66,15 +66,18 @@ export class Family<D extends StatDecl = StatDecl> {
 
   /** The series for label values given in label-name order; checked at runtime. */
   withValues(values: readonly string[]): SeriesOf<D> {
-    const key = values.length === 0 ? '' : values.length === 1 ? (values[0] as string) : values.join('\u0000');
-    const found = this.byKey.get(key);
-    if (found !== undefined) return found;
     if (values.length !== this.labelNames.length) {
       throw new LabelError(`${this.decl.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
     }
+    // NUL joins the key, and no value may hold one (checked below before a series is created), so two
+    // different label sets never share a key.
+    const key = values.length === 0 ? '' : values.length === 1 ? (values[0] as string) : values.join('\u0000');
+    const found = this.byKey.get(key);
+    if (found !== undefined) return found;
     for (let i = 0; i < values.length; i++) {
       const allowed = this.closed[i];
       const v = values[i] as string;
+      if (v.includes('\u0000')) throw new LabelError(`${this.decl.name}: label "${this.labelNames[i]}" value contains a NUL character`);
       if (allowed !== undefined && !allowed.has(v)) {
         throw new LabelError(`${this.decl.name}: label "${this.labelNames[i]}" has no value "${v}" (expected one of ${[...allowed].join(', ')})`);
       }

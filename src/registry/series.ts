@@ -54,6 +54,19 @@ export class CounterSeries extends SeriesBase {
     }
     this.lastAbsolute = cumulative;
   }
+
+  /**
+   * Takes a cumulative value from a producer that never restarts but may dip slightly (the kernel's
+   * per-CPU iowait and idle times in /proc/stat can go backwards): a lower value is ignored, as in the
+   * Rust `metrics` crate's `absolute()`, and counting resumes once the producer passes its high-water mark.
+   */
+  absoluteMax(cumulative: number): void {
+    if (!(cumulative >= 0)) throw new RangeError(`cumulative counter value must be a non-negative number, got ${cumulative}`);
+    if (cumulative > this.lastAbsolute) {
+      this.value += cumulative - this.lastAbsolute;
+      this.lastAbsolute = cumulative;
+    }
+  }
 }
 
 /** A gauge: a level that is set, or moved up and down. */
@@ -95,8 +108,9 @@ export class HistogramSeries extends SeriesBase {
     this.lastCounts = new Float64Array(bounds.length + 1);
   }
 
-  /** Records one value. */
+  /** Records one value. Throws RangeError on NaN, which has no bucket and would poison the sum. */
   observe(value: number): void {
+    if (value !== value) throw new RangeError('histogram observation must be a number, got NaN');
     const b = this.bounds;
     // Binary search for the first bound >= value; BPF-sized histograms have few dozen buckets at most.
     let lo = 0;
@@ -118,6 +132,10 @@ export class HistogramSeries extends SeriesBase {
    */
   absolute(perBucket: ArrayLike<number>, cumulativeSum: number): void {
     const n = Math.min(perBucket.length, this.counts.length);
+    if (cumulativeSum !== cumulativeSum) throw new RangeError('histogram sum must be a number, got NaN');
+    for (let i = 0; i < n; i++) {
+      if (!((perBucket[i] as number) >= 0)) throw new RangeError(`histogram bucket ${i} must be a non-negative count, got ${perBucket[i]}`);
+    }
     let restarted = cumulativeSum < this.lastSum;
     for (let i = 0; i < n && !restarted; i++) if ((perBucket[i] as number) < (this.lastCounts[i] as number)) restarted = true;
     if (restarted) {

@@ -7,6 +7,7 @@ import type { Sink, Snapshot } from '../../src/sinks/sink.js';
 import type { Source, SourceContext } from '../../src/sources/source.js';
 import type { CounterSeries } from '../../src/registry/index.js';
 import type { StatSet } from '../../src/declare/index.js';
+import { waitFor } from '../helpers/cli.js';
 
 const ticks = defineStats({ name: 'ticks', help: 'test', stats: { ticks: counter({ help: 'ticks' }) } });
 const other = defineStats({ name: 'other', help: 'test', stats: { other_ticks: counter({ help: 'ticks' }) } });
@@ -94,10 +95,60 @@ test('run() ticks on the interval and stop() ends the loop', async () => {
   const agent = new Agent({ intervalSeconds: 0.05, log: memoryLogger(), sources: [src], sinks: [] });
   await agent.start();
   agent.run();
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(() => (src.handle?.value ?? 0) >= 4, 10_000, 'several ticks');
   await agent.stop();
   const n = src.handle?.value ?? 0;
-  assert.ok(n >= 3, `expected several ticks, got ${n}`);
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(src.handle?.value, n, 'no tick after stop');
+});
+
+test('a hanging attach is bounded like a read, counted, and the source is read once it settles', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let attaches = 0;
+  const src: Source = {
+    name: 'slow-attach',
+    stats: () => [ticks],
+    async attach(ctx) {
+      attaches++;
+      if (attaches === 1) await gate;
+      ctx.registry.register(ticks).ticks.with().inc(7);
+    },
+    collect() {},
+  };
+  const ok = new TickSource('ok', other);
+  const log = memoryLogger();
+  const agent = new Agent({ intervalSeconds: 1, sourceTimeoutMs: 50, log, sources: [src, ok], sinks: [] });
+  await agent.start();
+  await agent.tick();
+  assert.equal(ok.handle?.value, 2, 'the other source was read every time');
+  assert.equal(attaches, 1, 'no second attach while the first is pending');
+  assert.match(log.lines.join('\n'), /source slow-attach: cannot attach \(will retry\): attach took longer than 50 ms/);
+  const errors = agent.registry.get('scx_metrics_source_errors')?.series.find((x) => x.labelValues[0] === 'slow-attach');
+  // One failed interval each: start()'s attach, start()'s collection and the tick, all while it hung.
+  assert.equal((errors as CounterSeries | undefined)?.value, 3);
+  release();
+  await new Promise((r) => setImmediate(r));
+  await agent.tick();
+  assert.equal(attaches, 1, 'the late attach counts: no second one');
+  assert.equal((agent.registry.get('ticks')?.series[0] as CounterSeries | undefined)?.value, 7);
+  await agent.stop();
+});
+
+test('shutdown ends even when a sink never finishes closing', async () => {
+  const stuck: Sink = { name: 'stuck', close: () => new Promise(() => undefined) };
+  const log = memoryLogger();
+  const agent = new Agent({ intervalSeconds: 1, log, sources: [], sinks: [stuck], shutdownDeadlineMs: 50 });
+  await agent.start();
+  await agent.stop();
+  assert.match(log.lines.join('\n'), /sink stuck: close did not finish within 550 ms; left behind/);
+});
+
+test('the first snapshot carries the configured interval', async () => {
+  const sink = new RecordingSink();
+  const agent = new Agent({ intervalSeconds: 7, log: memoryLogger(), sources: [], sinks: [sink] });
+  await agent.start();
+  assert.equal(sink.snapshots[0]?.intervalSeconds, 7);
+  await agent.stop();
+  assert.ok((sink.snapshots[1]?.intervalSeconds ?? 7) < 7);
 });

@@ -94,6 +94,7 @@ test('gauge and histograms', () => {
   const h = fam.lat.with();
   for (const v of [0.05, 0.1, 0.5, 5, 50]) h.observe(v);
   assert.deepEqual([...h.counts], [2, 1, 1, 1]);
+
   assert.equal(h.count, 5);
   assert.ok(Math.abs(h.sum - 55.65) < 1e-9);
   const s = fam.slots.with();
@@ -115,4 +116,44 @@ test('handles resolve once: the same labels give the same object', () => {
   assert.equal(fam.busy.series.length, 2);
   assert.ok(fam.busy.remove(['1']));
   assert.equal(fam.busy.series.length, 1);
+});
+
+test('histogram: NaN is refused and leaves the series as it was; +Inf lands in the +Inf bucket', () => {
+  const h = new Registry().register(set).lat.with();
+  h.observe(0.5);
+  assert.throws(() => h.observe(Number.NaN), RangeError);
+  assert.deepEqual([...h.counts], [0, 1, 0, 0]);
+  assert.equal(h.sum, 0.5);
+  h.observe(Number.POSITIVE_INFINITY);
+  assert.deepEqual([...h.counts], [0, 1, 0, 1]);
+  assert.equal(h.count, 2);
+});
+
+test('counter: absoluteMax ignores dips (kernel counters that never restart) and resumes past the high-water mark', () => {
+  const c = new Registry().register(set).events_total.with();
+  c.absoluteMax(360000.01);
+  c.absoluteMax(359999.99); // /proc/stat iowait going backwards a little
+  assert.equal(c.value, 360000.01);
+  c.absoluteMax(360001.01);
+  assert.ok(Math.abs(c.value - 360001.01) < 1e-6);
+  assert.equal(c.restarts, 0);
+});
+
+test('label values with NUL cannot alias another label set', () => {
+  const two = defineStats({ name: 'n', help: '', stats: { pair: gauge({ help: '', labels: { a: String, b: String } }) } });
+  const fam = new Registry().register(two).pair;
+  fam.withValues(['a', 'b']).set(1);
+  assert.throws(() => fam.withValues(['a', 'b\u0000c']), /NUL/);
+  assert.throws(() => fam.withValues(['a\u0000b', 'c']), /NUL/);
+  assert.throws(() => fam.withValues(['a\u0000b']), /expected 2 label values, got 1/);
+  assert.equal(fam.series.length, 1);
+});
+
+test('histogram: absolute refuses NaN sums and negative bucket counts, leaving the series as it was', () => {
+  const h = new Registry().register(set).lat.with();
+  h.absolute([1, 2, 0, 0], 3);
+  assert.throws(() => h.absolute([1, 2, 0, 0], Number.NaN), RangeError);
+  assert.throws(() => h.absolute([1, -2, 0, 0], 3), RangeError);
+  assert.deepEqual([...h.counts], [1, 2, 0, 0]);
+  assert.equal(h.sum, 3);
 });

@@ -79,6 +79,33 @@ test('cli: --jsonl - writes the records to standard output when the terminal rep
   }
 });
 
+test('cli: --jsonl - into a reader that exits (run ... | head -c 50): said once on EPIPE, counted as dropped, the agent runs on and exits 0', async (t) => {
+  // StatsD shows the agent's intervals going on, and the jsonl drops they count.
+  const statsd = await udpReceiver();
+  t.after(() => statsd.close());
+  const head = spawn('head', ['-c', '50'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let got = '';
+  head.stdout.setEncoding('utf8').on('data', (d: string) => (got += d));
+  const headGone = exited(head);
+  const args = [cliPath, 'run', '--interval', '0.05', '--report', 'none', '--jsonl', '-', '--statsd', `udp://127.0.0.1:${statsd.port}`];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', head.stdin, 'pipe'] });
+  head.stdin.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const gone = exited(child);
+  await headGone;
+  await waitFor(() => stderr.includes('EPIPE'), 20_000, `the EPIPE line (${stderr})`);
+  const droppedIntervals = (): number => statsd.lines().filter((l) => /^scx_metrics_sink_dropped:[1-9]\d*\|c\|#sink:jsonl$/.test(l)).length;
+  await waitFor(() => droppedIntervals() >= 3, 20_000, `three intervals of jsonl drops after EPIPE (${stderr})`);
+  child.kill('SIGTERM');
+  const { code } = await gone;
+  assert.equal(code, 0, stderr);
+  assert.equal(got.length, 50);
+  assert.match(got, /^\{"schema":1,"time":"/);
+  const said = stderr.split('\n').filter((l) => l.includes('sink jsonl'));
+  assert.deepEqual(said, ['scx-metrics: warning: sink jsonl: cannot write to standard output: EPIPE (its reader went away); no more records are written to it'], stderr);
+});
+
 test('cli: bad push-sink flags exit 2 with one line naming the flag and what was expected', () => {
   const cases: [string[], RegExp][] = [
     [['--statsd', 'tcp://x:1'], /--statsd: "tcp:\/\/x:1" is not a udp:\/\/ or unix:\/\/ location/],
@@ -97,5 +124,20 @@ test('cli: bad push-sink flags exit 2 with one line naming the flag and what was
     assert.match(r.stderr, why, args.join(' '));
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
+  }
+});
+
+test('cli: a UDP address the kernel will not connect to exits 1 at start with one line naming it and the errno', () => {
+  const cases: [string, RegExp][] = [
+    ['--statsd', /udp:\/\/255\.255\.255\.255:8125: cannot connect .*: EACCES/],
+    ['--spectatord', /udp:\/\/255\.255\.255\.255:8125: cannot connect .*: EACCES/],
+  ];
+  for (const [flag, why] of cases) {
+    const r = runCli(['run', '--report', 'none', '--interval', '0.2', flag, 'udp://255.255.255.255:8125']);
+    // Sources may warn about what this kernel lacks; the only other line is the error.
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.includes(': warning: '));
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] as string, why);
   }
 });

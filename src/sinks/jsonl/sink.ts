@@ -1,12 +1,16 @@
 /**
  * The JSON lines sink: one record per interval (format.ts) appended to a file, or written to stdout for `-`.
- * Writes go through a stream whose file writes run on libuv's thread pool, so a slow disk or a stalled pipe
- * reader never blocks the loop; at most `queueSize` records wait to be written, beyond which a record is
- * dropped and its metrics counted in `scx_metrics_sink_dropped_total{sink="jsonl"}`. After a write error
- * (disk full, a reader that went away) the file is opened again at the next interval.
+ * Writes never block the loop: a file is written through an fs stream (libuv's thread pool); a pipe or
+ * socket on stdout through a libuv stream of its own, which waits for room without holding a thread. Both
+ * are bounded: a record is dropped, its metrics counted in `scx_metrics_sink_dropped_total{sink="jsonl"}`,
+ * when `queueSize` records or more than `maxBufferedBytes` bytes are still waiting (a slow disk, a stalled
+ * reader). After a write error (disk full) a file is opened again at the next interval; standard output
+ * cannot be, so after its first error (EPIPE: the reader went away) the sink says so once and stops writing.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { healthStats } from '../../health.js';
 import { errorMessage, type Logger } from '../../log.js';
 import type { CounterSeries } from '../../registry/series.js';
@@ -15,12 +19,16 @@ import type { Sink, SinkContext, Snapshot } from '../sink.js';
 import { JsonlEncoder } from './format.js';
 
 export const JSONL_QUEUE_SIZE = 64;
+/** Bytes waiting to be written beyond which records are dropped. */
+export const JSONL_MAX_BUFFERED_BYTES = 1 << 20;
 
 export interface JsonlSinkOptions {
   /** A file to append to, or `-` for standard output. */
   readonly path: string;
   /** Records waiting to be written. Default 64. */
   readonly queueSize?: number;
+  /** Bytes waiting to be written beyond which records are dropped. Default 1 MiB. */
+  readonly maxBufferedBytes?: number;
 }
 
 export class JsonlSink implements Sink {
@@ -28,7 +36,9 @@ export class JsonlSink implements Sink {
   private readonly opts: JsonlSinkOptions;
   private readonly encoder = new JsonlEncoder();
   private readonly deltas = new CounterDeltas();
-  private stream: WriteStream | undefined;
+  private stream: Writable | undefined;
+  /** Standard output failed (EPIPE, ...): nothing more is written to it. */
+  private stdoutGone = false;
   private opening: Promise<void> | undefined;
   private pending = 0;
   private log: Logger | undefined;
@@ -53,8 +63,7 @@ export class JsonlSink implements Sink {
 
   private async open(): Promise<void> {
     if (this.opts.path === '-') {
-      // fs streams write on the thread pool; process.stdout writes to a pipe synchronously on Linux.
-      this.attach(createWriteStream('/dev/stdout', { fd: 1, autoClose: false }));
+      this.attach(stdoutStream());
       return;
     }
     let handle;
@@ -66,9 +75,13 @@ export class JsonlSink implements Sink {
     this.attach(handle.createWriteStream());
   }
 
-  private attach(stream: WriteStream): void {
-    stream.on('error', (err) => {
-      this.log?.once(`sink:jsonl:write`, `sink jsonl: cannot write to ${this.where}: ${err.message} (records are dropped; retrying each interval)`);
+  private attach(stream: Writable): void {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.opts.path === '-') {
+        if (!this.stdoutGone) this.log?.warn(`sink jsonl: cannot write to standard output: ${err.code ?? err.message}${err.code === 'EPIPE' ? ' (its reader went away)' : ''}; no more records are written to it`);
+        this.stdoutGone = true;
+        stream.destroy();
+      } else this.log?.once(`sink:jsonl:write`, `sink jsonl: cannot write to ${this.where}: ${err.message} (records are dropped; retrying each interval)`);
       if (this.stream === stream) this.stream = undefined;
       this.pending = 0;
     });
@@ -78,11 +91,18 @@ export class JsonlSink implements Sink {
   flush(snapshot: Snapshot): void {
     const { text, metrics } = this.encoder.encode(snapshot, this.deltas);
     const stream = this.stream;
-    if (stream === undefined || stream.destroyed) {
+    const maxBytes = this.opts.maxBufferedBytes ?? JSONL_MAX_BUFFERED_BYTES;
+    if (this.stdoutGone) {
+      // Said once when it happened; still counted, as every record not written is.
+      this.dropped?.inc(metrics);
+      return;
+    } else if (stream === undefined || stream.destroyed) {
       this.drop(metrics, `${this.where} is not writable`);
       this.reopen();
     } else if (this.pending >= (this.opts.queueSize ?? JSONL_QUEUE_SIZE)) {
       this.drop(metrics, `${this.pending} records still waiting to be written to ${this.where}`);
+    } else if (stream.writableLength > maxBytes) {
+      this.drop(metrics, `${stream.writableLength} bytes still waiting to be written to ${this.where}, more than ${maxBytes}`);
     } else {
       this.pending++;
       stream.write(`${text}\n`, (err) => {
@@ -126,4 +146,22 @@ export class JsonlSink implements Sink {
     clearTimeout(timer);
     if (!stream.writableFinished) stream.destroy();
   }
+}
+
+/**
+ * Standard output as a stream of our own. A pipe or socket gets a libuv stream: it waits for room with epoll
+ * (an fs write would hold a thread-pool thread on a stalled blocking pipe, and fail with EAGAIN on a
+ * non-blocking one), writes asynchronously once the pipe is full, and can be destroyed at shutdown with
+ * writes still pending (process.stdout cannot, and keeps the process alive). A file, a terminal or
+ * /dev/null is written with fs writes, which complete.
+ */
+function stdoutStream(): Writable {
+  let pipe = false;
+  try {
+    const st = fstatSync(1);
+    pipe = st.isFIFO() || st.isSocket();
+  } catch {
+    // A closed fd 1: the fs stream reports EBADF on the first write.
+  }
+  return pipe ? new Socket({ fd: 1, readable: false, writable: true }) : createWriteStream('', { fd: 1, autoClose: false });
 }

@@ -1,4 +1,5 @@
 /** The OTLP sink's flags: `--otlp URL` turns it on; the rest tune encoding, temporality, resource and sending. */
+import { queueSize as queueSizeFromFlags, queueSizeFlags } from '../push/queue-flags.js';
 import type { SinkPlugin } from '../../cli/plugins.js';
 import { listFlag, parsePositive, stringFlag } from '../../cli/flags.js';
 import { parseChoice, parseHttpUrl, parsePairs } from '../push/flags.js';
@@ -17,7 +18,7 @@ export const otlpPlugin: SinkPlugin = {
     'otlp-resource': { type: 'string', multiple: true, metavar: 'KEY=VALUE', help: 'OTLP resource attribute (adds to or overrides service.name, host.name, scx.scheduler.name)' },
     'otlp-header': { type: 'string', multiple: true, metavar: 'NAME=VALUE', help: 'Extra OTLP request header (e.g. authorization)' },
     'otlp-timeout': { type: 'string', default: '10', metavar: 'SECONDS', help: 'OTLP request timeout' },
-    'otlp-queue-size': { type: 'string', default: '100', metavar: 'N', help: 'OTLP requests held while the collector is away; older ones are dropped' },
+    ...queueSizeFlags('otlp', 'OTLP request', 100),
   },
   create(values, env) {
     const target = stringFlag(values, 'otlp');
@@ -29,7 +30,7 @@ export const otlpPlugin: SinkPlugin = {
     const temporality = parseChoice('otlp-temporality', stringFlag(values, 'otlp-temporality') ?? 'cumulative', ['cumulative', 'delta']);
     const compression = parseChoice('otlp-compression', stringFlag(values, 'otlp-compression') ?? 'none', ['gzip', 'none']);
     const timeoutMs = parsePositive('otlp-timeout', stringFlag(values, 'otlp-timeout') ?? '10') * 1000;
-    const queueSize = parsePositive('otlp-queue-size', stringFlag(values, 'otlp-queue-size') ?? '100', { integer: true });
+    const queueSize = queueSizeFromFlags(values, 'otlp', 100);
     const resource = resourceAttributes({
       scheduler: stringFlag(values, 'scheduler'),
       schedExtRoot: schedExtRoot(values),

@@ -6,8 +6,20 @@
  */
 import { formatValue } from './numbers.js';
 
-/** The longest text formatValue gives (`-1.2345678901234567e-308` is 24 characters). */
-export const MAX_NUMBER_BYTES = 24;
+/**
+ * The longest text formatValue gives: 25 characters, e.g. `-0.0000012345678901234567`. Sample values are the
+ * only numbers written at render time; `le` and `_created` are part of the constant text, measured when the
+ * plan is built. The cases of String(v) (ECMAScript Number::toString, k <= 17 significant digits, decimal
+ * exponent n), each with one more for a minus sign:
+ * - integer digits, k <= n <= 21: at most 21 (`100000000000000000000`), 22 signed;
+ * - digits with a point inside, 0 < n < k: k + 1 <= 18, 19 signed;
+ * - `0.` then -n zeros then the digits, -6 < n <= 0: 2 + 5 + 17 = 24, 25 signed (the longest);
+ * - exponent form, n > 21 or n <= -6: `d.` 16 digits `e-308`: 23, 24 signed.
+ * NaN, +Inf and -Inf are 3 or 4. For comparison, Go's %g (formatGoFloat, for `le`) is at most 24: exponent
+ * form as above, and its fixed form only for n in [-3, 6], at most `-0.000` and 17 digits (23); OpenMetrics'
+ * canonical `le` adds `.0` only to fixed-form integers, which have at most 6 digits.
+ */
+export const MAX_NUMBER_BYTES = 25;
 
 /** UTF-8 bytes of a string, for text encoded once and copied many times. */
 export const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');

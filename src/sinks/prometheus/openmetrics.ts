@@ -14,7 +14,8 @@ import type { CounterSeries, GaugeSeries, HistogramSeries, Registry } from '../.
 import { MAX_NUMBER_BYTES, putBytes, putNumber, utf8 } from './bytes.js';
 import { escapeQuoted } from './escape.js';
 import type { ExpositionFormat } from './format.js';
-import { formatGoFloat, formatValue } from './numbers.js';
+import { formatGoFloat } from '../go-float.js';
+import { formatValue } from './numbers.js';
 import { SeriesLabels } from './series-labels.js';
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';

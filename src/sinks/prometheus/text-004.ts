@@ -13,7 +13,7 @@ import type { CounterSeries, GaugeSeries, HistogramSeries, Registry } from '../.
 import { MAX_NUMBER_BYTES, putBytes, putNumber, utf8 } from './bytes.js';
 import { escapeBackslashNewline } from './escape.js';
 import type { ExpositionFormat } from './format.js';
-import { formatGoFloat } from './numbers.js';
+import { formatGoFloat } from '../go-float.js';
 import { SeriesLabels } from './series-labels.js';
 
 export const TEXT_004_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -204,7 +204,18 @@ export class DatagramSender {
   private sendOne(d: Datagram): void {
     this.inflight++;
     this.lastSent = d;
-    this.opts.transport.send(d.buf, (err) => this.sent(d, err));
+    let called = false;
+    const done = (err: string | null): void => {
+      if (called) return;
+      called = true;
+      this.sent(d, err);
+    };
+    try {
+      this.opts.transport.send(d.buf, done);
+    } catch (err) {
+      // A transport that throws must not take the process down from inside the drain's setImmediate.
+      done((err as NodeJS.ErrnoException).code ?? String(err));
+    }
   }
 
   private sent(d: Datagram, err: string | null): void {

@@ -90,7 +90,15 @@ export class UdpTransport implements DatagramTransport {
     const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     // Without a listener an ICMP error would be thrown as an uncaught 'error' event.
     socket.on('error', (err: NodeJS.ErrnoException) => this.onPeerError?.(err.code ?? err.message));
-    await new Promise<void>((resolve) => socket.connect(this.port, address, resolve));
+    // connect() hands its error to the callback, not to 'error': an address the kernel will not connect to
+    // (a link-local IPv6 address without a scope, a broadcast address) must fail here, not at the first send.
+    const code = await new Promise<string | undefined>((resolve) =>
+      socket.connect(this.port, address, (err?: Error) => resolve(err === undefined ? undefined : ((err as NodeJS.ErrnoException).code ?? err.message))),
+    );
+    if (code !== undefined) {
+      socket.close();
+      throw new Error(`${this.peer}: cannot connect a UDP socket to ${address} port ${this.port}: ${code}`);
+    }
     socket.unref();
     this.socket = socket;
   }
@@ -100,7 +108,12 @@ export class UdpTransport implements DatagramTransport {
       done('EBADF');
       return;
     }
-    this.socket.send(buf, (err) => done(err === null ? null : ((err as NodeJS.ErrnoException).code ?? err.message)));
+    try {
+      this.socket.send(buf, (err) => done(err === null ? null : ((err as NodeJS.ErrnoException).code ?? err.message)));
+    } catch (err) {
+      // A socket that is not running (closed under us) throws rather than calling back.
+      done((err as NodeJS.ErrnoException).code ?? String(err));
+    }
   }
 
   close(): void {

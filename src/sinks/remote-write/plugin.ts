@@ -1,4 +1,5 @@
 /** The remote_write sink's flags: `--remote-write URL` turns it on. */
+import { queueSize as queueSizeFromFlags, queueSizeFlags } from '../push/queue-flags.js';
 import type { SinkPlugin } from '../../cli/plugins.js';
 import { listFlag, parsePositive, stringFlag } from '../../cli/flags.js';
 import { parseHttpUrl, parsePairs } from '../push/flags.js';
@@ -11,7 +12,7 @@ export const remoteWritePlugin: SinkPlugin = {
     'remote-write-max-samples': { type: 'string', default: '2000', metavar: 'N', help: 'Samples per remote_write request at most' },
     'remote-write-header': { type: 'string', multiple: true, metavar: 'NAME=VALUE', help: 'Extra remote_write request header (e.g. authorization, X-Scope-OrgID)' },
     'remote-write-timeout': { type: 'string', default: '30', metavar: 'SECONDS', help: 'remote_write request timeout' },
-    'remote-write-queue-size': { type: 'string', default: '100', metavar: 'N', help: 'remote_write requests held while the receiver is away; older ones are dropped' },
+    ...queueSizeFlags('remote-write', 'remote_write request', 100),
   },
   create(values) {
     const target = stringFlag(values, 'remote-write');
@@ -19,7 +20,7 @@ export const remoteWritePlugin: SinkPlugin = {
     const url = parseHttpUrl('remote-write', target);
     const maxSamples = parsePositive('remote-write-max-samples', stringFlag(values, 'remote-write-max-samples') ?? '2000', { integer: true });
     const timeoutMs = parsePositive('remote-write-timeout', stringFlag(values, 'remote-write-timeout') ?? '30') * 1000;
-    const queueSize = parsePositive('remote-write-queue-size', stringFlag(values, 'remote-write-queue-size') ?? '100', { integer: true });
+    const queueSize = queueSizeFromFlags(values, 'remote-write', 100);
     const headers = Object.fromEntries(parsePairs('remote-write-header', listFlag(values, 'remote-write-header')));
     return [new RemoteWriteSink({ url, maxSamples, headers, timeoutMs, queueSize })];
   },

@@ -8,6 +8,7 @@ import { HistogramDeltas } from '../push/deltas.js';
 import { DatagramSender } from '../push/datagram-sender.js';
 import { UDP_MAX_PAYLOAD, createTransport, targetUrl, type DatagramTarget, type DatagramTransport } from '../push/datagram-transport.js';
 import { DatagramPacker } from '../push/packer.js';
+import type { CounterSeries } from '../../registry/series.js';
 import type { Sink, SinkContext, Snapshot } from '../sink.js';
 import { SpectatordEncoder, type SpectatordHistograms } from './format.js';
 
@@ -58,6 +59,8 @@ export class SpectatordSink implements Sink {
   private sender: DatagramSender | undefined;
   private packer: DatagramPacker | undefined;
   private ctx: SinkContext | undefined;
+  /** `scx_metrics_sink_dropped_total{sink="spectatord"}`, resolved at start. */
+  private dropped: CounterSeries | undefined;
   /** The target chosen at start. */
   target: DatagramTarget | undefined;
 
@@ -87,6 +90,7 @@ export class SpectatordSink implements Sink {
     const transport = this.opts.transport ?? createTransport(target);
     await transport.open();
     const dropped = ctx.registry.family(healthStats.stats.sink_dropped).with({ sink: this.name });
+    this.dropped = dropped;
     const sender = new DatagramSender({
       name: this.name,
       transport,
@@ -108,9 +112,8 @@ export class SpectatordSink implements Sink {
   }
 
   flush(snapshot: Snapshot): void {
-    const { packer, sender, ctx } = this;
-    if (packer === undefined || sender === undefined || ctx === undefined) return;
-    const dropped = ctx.registry.family(healthStats.stats.sink_dropped).with({ sink: this.name });
+    const { packer, sender, ctx, dropped } = this;
+    if (packer === undefined || sender === undefined || ctx === undefined || dropped === undefined) return;
     this.encoder.encode(snapshot.registry, this.deltas, {
       line: (text) => packer.add(text),
       problem: (key, message) => ctx.log.once(`sink:spectatord:${key}`, `sink spectatord: ${message}`),

@@ -1,6 +1,11 @@
 /** The terminal report sink: after each collection, prints what changed over the interval to a stream. */
 import type { Sink, SinkContext, Snapshot } from '../sink.js';
-import type { Registry } from '../../registry/index.js';
+import type { CounterSeries, Registry } from '../../registry/index.js';
+import type { Logger } from '../../log.js';
+import { healthStats } from '../../health.js';
+
+/** Bytes of earlier reports a stream may still hold before the next report is skipped. */
+const MAX_PENDING_BYTES = 256 * 1024;
 import { IntervalTracker } from './interval.js';
 import { formatJson } from './json.js';
 import { formatText } from './text.js';
@@ -20,6 +25,9 @@ export class TerminalSink implements Sink {
   private readonly opts: TerminalSinkOptions;
   private registry: Registry | undefined;
   private primed = false;
+  private closed = false;
+  private log: Logger | undefined;
+  private dropped: CounterSeries | undefined;
 
   constructor(opts: TerminalSinkOptions) {
     this.opts = opts;
@@ -27,6 +35,14 @@ export class TerminalSink implements Sink {
 
   async start(ctx: SinkContext): Promise<void> {
     this.registry = ctx.registry;
+    this.log = ctx.log;
+    this.dropped = ctx.registry.family(healthStats.stats.sink_dropped).with({ sink: this.name });
+    // A reader that went away (`| head`) ends the report, not the agent: the other sinks go on.
+    this.opts.out.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.closed) return;
+      this.closed = true;
+      ctx.log.warn(`terminal report stopped: ${err.code ?? err.message} writing the report`);
+    });
   }
 
   flush(s: Snapshot): void {
@@ -38,6 +54,16 @@ export class TerminalSink implements Sink {
       return;
     }
     const report = this.tracker.report(s.registry, s.timeMs, s.intervalSeconds);
+    if (this.closed) return;
+    // A stalled reader (a paused pager, throttled journald) must not grow memory without bound: while the
+    // stream still holds more than a cap of earlier reports, this one is skipped and counted.
+    const pending = (this.opts.out as { writableLength?: number }).writableLength ?? 0;
+    if (pending > MAX_PENDING_BYTES) {
+      this.dropped?.inc();
+      this.log?.once('terminal:stalled', `terminal report: the reader is not keeping up; reports are skipped until it does`);
+      return;
+    }
+    this.log?.clear('terminal:stalled', 'terminal report: the reader caught up');
     const colour = this.opts.colour ?? (this.opts.out as { isTTY?: boolean }).isTTY === true;
     this.opts.out.write(this.opts.format === 'json' ? formatJson(report) : formatText(report, { colour, top: this.opts.top ?? 10 }));
   }

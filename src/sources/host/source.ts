@@ -20,6 +20,8 @@ interface Binding {
   readonly family: Family;
   /** For per-CPU stats: handles by CPU key, then by column. */
   readonly perCpu: Map<string, Updatable[]>;
+  /** For a scalar stat: its one handle, resolved on first use. */
+  scalar?: Updatable;
 }
 
 export interface ProcFileSourceOptions {
@@ -82,7 +84,7 @@ export class ProcFileSource implements Source {
     // PSI lines are `some avg10=.. total=N`; /proc/stat lines are `ctxt N`.
     const raw = numberField(fields, this.path.includes('pressure') ? 'total' : 0);
     if (raw === undefined) return `"${b.ref.field}" missing or not a number`;
-    update(b.family.withValues([]) as unknown as Updatable, raw * (b.ref.scale ?? 1));
+    update(b.scalar ??= b.family.withValues([]) as unknown as Updatable, raw * (b.ref.scale ?? 1));
     return undefined;
   }
 
@@ -91,6 +93,7 @@ export class ProcFileSource implements Source {
     if (cpus.length === 0) return 'no per-CPU lines';
     // A stat with a `mode` label takes one column per mode value; otherwise the ref names the column.
     const modes = b.family.labelNames.length > 1 ? (b.decl.labels[b.family.labelNames[1] as string] as readonly string[]) : undefined;
+    const bad: string[] = [];
     for (const { key, cpu } of cpus) {
       let handles = b.perCpu.get(key);
       if (handles === undefined) {
@@ -99,16 +102,22 @@ export class ProcFileSource implements Source {
       }
       const fields = lines.get(key);
       for (let i = 0; i < handles.length; i++) {
-        const raw = numberField(fields, modes === undefined ? (b.ref.column ?? 0) : i);
-        if (raw === undefined) return `${key}: column ${modes === undefined ? (b.ref.column ?? 0) : i} missing or not a number`;
-        update(handles[i] as unknown as Updatable, raw * (b.ref.scale ?? 1));
+        const column = modes === undefined ? (b.ref.column ?? 0) : i;
+        const raw = numberField(fields, column);
+        // A bad column is reported; every other CPU and column is still applied.
+        if (raw === undefined) bad.push(`${key}: column ${column} missing or not a number`);
+        else update(handles[i] as unknown as Updatable, raw * (b.ref.scale ?? 1));
       }
     }
-    return undefined;
+    return bad.length === 0 ? undefined : bad.join('; ');
   }
 }
 
+/**
+ * Kernel counters never restart short of a reboot (which restarts the agent too), but per-CPU iowait and
+ * idle times can dip: counters take the high-water mark, so a dip is not mistaken for a restart.
+ */
 function update(s: Updatable, v: number): void {
-  if ('absolute' in s) s.absolute(v);
+  if ('absoluteMax' in s) s.absoluteMax(v);
   else s.set(v);
 }

@@ -1,5 +1,7 @@
 /** JSON lines: the exact record, the file it is appended to, and a disk that is full. */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,9 @@ import { healthStats } from '../../../src/health.js';
 import { memoryLogger } from '../../../src/log.js';
 import { JsonlSink } from '../../../src/sinks/jsonl/sink.js';
 import { goldenRegistry } from '../../helpers/push-fixture.js';
-import { waitFor } from '../../helpers/cli.js';
+import { exited, waitFor } from '../../helpers/cli.js';
+import type { JsonlChildReport } from '../../helpers/jsonl-stdout-child.js';
+import { needPeer } from '../../helpers/peers.js';
 
 const SECOND =
   '{"schema":1,"time":"2023-11-14T22:13:22.000Z","interval":2,"final":true,"metrics":[' +
@@ -57,10 +61,7 @@ test('jsonl: a file that cannot be opened stops the start with the path and the 
 });
 
 test('jsonl: a full disk (/dev/full) drops records, counts their metrics, says so once, and keeps the agent going', async (t) => {
-  if (!existsSync('/dev/full')) {
-    t.skip('no /dev/full on this system');
-    return;
-  }
+  if (!needPeer(t, existsSync('/dev/full'), '/dev/full (a device whose writes fail with ENOSPC)')) return;
   const fx = goldenRegistry();
   fx.first();
   const log = memoryLogger();
@@ -78,4 +79,71 @@ test('jsonl: a full disk (/dev/full) drops records, counts their metrics, says s
   assert.equal(log.lines.filter((l) => l.includes('cannot write to /dev/full') && l.includes('ENOSPC')).length, 1, 'said once');
   assert.ok(log.lines.some((l) => /dropped \d+ metrics in the last interval/.test(l)));
   await sink.close(100);
+});
+
+const childScript = fileURLToPath(new URL('../../helpers/jsonl-stdout-child.js', import.meta.url));
+
+interface Pipeline {
+  /** The child's report, once it has printed it (it then exits). */
+  readonly report: Promise<JsonlChildReport>;
+  /** sh's exit status (the reader's) and what the reader saved, once both sides are done. */
+  readonly done: Promise<{ code: number | null; out: string }>;
+  /** Ends this test's pipe to sh's fd 3, on which a reader may wait. */
+  release(): void;
+}
+
+/**
+ * Runs the child sink with its stdout piped by sh (a real pipe) into `reader`, a shell command given the
+ * path of a file as $1. fd 3 of the reader is this test's pipe to sh: a reader waiting on it returns when
+ * `release()` ends that pipe, so nothing depends on time.
+ */
+function pipeline(t: TestContext, args: string, reader: string): Pipeline {
+  const dir = mkdtempSync(join(tmpdir(), 'scx-jsonl-pipe-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'out');
+  const script = `exec 3<&0; ${JSON.stringify(process.execPath)} ${JSON.stringify(childScript)} ${args} 3<&- | { ${reader}; }`;
+  const sh = spawn('sh', ['-c', script, 'sh', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+  t.after(() => sh.stdin.destroy());
+  const gone = exited(sh);
+  let stderr = '';
+  const report = new Promise<JsonlChildReport>((resolve, reject) => {
+    sh.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const line = stderr.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'));
+      if (line !== undefined) resolve(JSON.parse(line) as JsonlChildReport);
+    });
+    void gone.then(() => reject(new Error(`sh exited before the child reported: ${stderr}`)));
+  });
+  const done = gone.then(({ code }) => ({ code, out: existsSync(out) ? readFileSync(out, 'latin1') : '' }));
+  return { report, done, release: () => sh.stdin.end() };
+}
+
+test('jsonl -: a pipe whose reader stops reading: nothing blocks, records past the byte cap are dropped and counted, close() returns', async (t) => {
+  // The reader takes the first 64 bytes, then waits on fd 3 without reading the pipe again.
+  const p = pipeline(t, '3000 16384', 'head -c 64 > "$1"; read x <&3 || :');
+  // The child reports on its own: every flush returned and close() gave up on the stalled pipe.
+  const report = await p.report;
+  p.release();
+  const { code, out } = await p.done;
+  assert.equal(code, 0);
+  assert.match(out, /^\{"schema":1,"time":"/, 'the reader got the start of a record');
+  assert.equal(report.flushes, 3000);
+  assert.ok(report.dropped > 0, 'records past the cap are counted as dropped');
+  assert.ok(report.log.some((l) => /bytes still waiting to be written to standard output, more than 16384/.test(l)), report.log.join('\n'));
+  assert.ok(!report.log.some((l) => l.includes('cannot write')), report.log.join('\n'));
+});
+
+test('jsonl -: a reader that exits (EPIPE): said once, nothing more is written, the metrics are counted, no crash', async (t) => {
+  const p = pipeline(t, '100000 1048576', 'head -c 64 > "$1"');
+  const report = await p.report;
+  const { code, out } = await p.done;
+  assert.equal(code, 0);
+  assert.match(out, /^\{"schema":1,"time":"/);
+  assert.ok(report.flushes < 100000, 'the child saw the pipe go and stopped early');
+  assert.equal(report.flushesAfterGone, 5);
+  const said = report.log.filter((l) => l.includes('cannot write to standard output'));
+  assert.deepEqual(said, ['scx-metrics: warning: sink jsonl: cannot write to standard output: EPIPE (its reader went away); no more records are written to it']);
+  // The golden registry has 8 metrics per record after first(): at least the 5 flushes after EPIPE count.
+  assert.ok(report.dropped >= 5 * 8, `dropped ${report.dropped}`);
+  assert.ok(!report.log.some((l) => l.includes('not writable')), report.log.join('\n'));
 });

@@ -1,7 +1,7 @@
 // Golden tests: the exact bytes of both formats for the fixture registry (golden.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineStats, histogram, counter } from '../../../src/declare/index.js';
+import { defineStats, histogram, counter, gauge } from '../../../src/declare/index.js';
 import { Registry } from '../../../src/registry/index.js';
 import { OpenMetricsRenderer, canonicalBound } from '../../../src/sinks/prometheus/openmetrics.js';
 import { Text004Renderer } from '../../../src/sinks/prometheus/text-004.js';
@@ -89,12 +89,24 @@ test('canonical OpenMetrics bounds', () => {
   for (const [v, want] of cases) assert.equal(canonicalBound(v), want, String(v));
 });
 
+test('the longest value text (25 characters, -0.0000012345678901234567) in two gauges: exact bytes in both formats', () => {
+  const r = new Registry();
+  const fam = r.register(defineStats({ name: 'l', help: 'l', stats: { drift: gauge({ help: 'Drift', labels: { k: String } }) } }));
+  const v = -0.0000012345678901234567;
+  assert.equal(String(v).length, 25);
+  fam.drift.with({ k: 'a' }).set(v);
+  fam.drift.with({ k: 'b' }).set(v);
+  const samples = ['drift{k="a"} -0.0000012345678901234567', 'drift{k="b"} -0.0000012345678901234567'];
+  assert.equal(new Text004Renderer().render(r).toString(), lines('# HELP drift Drift', '# TYPE drift gauge', ...samples));
+  assert.equal(new OpenMetricsRenderer().render(r).toString(), lines('# TYPE drift gauge', '# HELP drift Drift', ...samples, '# EOF'));
+});
+
 test('renderInto writes the same bytes into a reused buffer; maxBytes bounds the longest numbers', () => {
   const { registry, fam } = fixtureRegistry();
-  // The longest value text there is, in every gauge: the bound must still hold.
-  for (const s of fam.special.series) s.set(-2.2250738585072014e-308);
-  fam.queue_depth.with().set(-2.2250738585072014e-308);
-  const longest = (golden: string): string => golden.replace(/^(fx_special\{[^}]*\}|fx_queue_depth) .*$/gm, '$1 -2.2250738585072014e-308');
+  // The longest value text there is (MAX_NUMBER_BYTES), in every gauge: the bound must still hold.
+  for (const s of fam.special.series) s.set(-0.0000012345678901234567);
+  fam.queue_depth.with().set(-0.0000012345678901234567);
+  const longest = (golden: string): string => golden.replace(/^(fx_special\{[^}]*\}|fx_queue_depth) .*$/gm, '$1 -0.0000012345678901234567');
   const cases: [Text004Renderer | OpenMetricsRenderer, string][] = [
     [new Text004Renderer(), longest(GOLDEN_TEXT_004)],
     [new OpenMetricsRenderer(), longest(goldenOpenMetrics(createdById(registry)))],

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { formatGoFloat, formatValue } from '../../../src/sinks/prometheus/numbers.js';
+import { formatGoFloat } from '../../../src/sinks/go-float.js';
+import { formatValue } from '../../../src/sinks/prometheus/numbers.js';
 import { MAX_NUMBER_BYTES, putNumber } from '../../../src/sinks/prometheus/bytes.js';
 import { canonicalBound } from '../../../src/sinks/prometheus/openmetrics.js';
 import { escapeBackslashNewline, escapeQuoted, labelPairs } from '../../../src/sinks/prometheus/escape.js';
@@ -71,7 +72,7 @@ test("canonical OpenMetrics bounds agree with python3-prometheus-client's floatT
 });
 
 test('putNumber writes what formatValue spells, with and without its integer fast paths', () => {
-  const values = [0, 7, 9, 10, 99, 100, 2147483647, 2147483648, 1e9, 1e9 + 1, 12345678901234, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, -1, -2147483648, 0.5, 1.5e-7, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -2.2250738585072014e-308];
+  const values = [0, 7, 9, 10, 99, 100, 2147483647, 2147483648, 1e9, 1e9 + 1, 12345678901234, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, -1, -2147483648, 0.5, 1.5e-7, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -2.2250738585072014e-308, -0.0000012345678901234567, -1.2345678901234568e21, -123456789012345680000];
   const buf = Buffer.alloc(64);
   for (const v of values) {
     const end = putNumber(buf, 3, v);

@@ -5,6 +5,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,4 +160,32 @@ test('sender: close() with a dead peer gives up at the deadline, counting what i
   assert.ok(log.lines.some((l) => l.includes('shutdown deadline of 50 ms')));
   sender.push(dg('late'));
   assert.equal(dropped.value, 11, 'after close, pushes are dropped and counted');
+});
+
+test('transport: a UDP address the kernel will not connect to fails open(), naming the peer and the errno', async () => {
+  // Broadcast without SO_BROADCAST (EACCES); link-local IPv6 without a scope id (EINVAL).
+  await assert.rejects(new UdpTransport('255.255.255.255', 8125).open(), /^Error: udp:\/\/255\.255\.255\.255:8125: cannot connect .*: EACCES$/);
+  await assert.rejects(new UdpTransport('fe80::1', 8125).open(), /^Error: udp:\/\/\[fe80::1\]:8125: cannot connect .*: EINVAL$/);
+});
+
+test('sender: a transport whose send throws (a closed dgram socket) has its datagrams dropped and counted, not thrown from the drain', async () => {
+  // A real socket, closed: node:dgram throws ERR_SOCKET_DGRAM_NOT_RUNNING synchronously from send().
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  const throwing: DatagramTransport = {
+    peer: 'udp://closed',
+    confirmsDelivery: false,
+    onPeerError: undefined,
+    open: () => Promise.resolve(),
+    send: (buf, done) => socket.send(buf, 9, '127.0.0.1', (err) => done(err === null ? null : 'E')),
+    close: () => undefined,
+  };
+  const { sender, dropped, log } = await setup(throwing, 8);
+  sender.push(dg('a:1|c'));
+  sender.push(dg('b:1|c\nc:2|c'));
+  await sender.idle();
+  assert.equal(dropped.value, 3);
+  assert.equal(sender.sentDatagrams, 0);
+  assert.ok(log.lines.some((l) => l.includes('ERR_SOCKET_DGRAM_NOT_RUNNING')), log.lines.join('\n'));
+  await sender.close(50);
 });

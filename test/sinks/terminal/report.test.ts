@@ -5,6 +5,7 @@ import { Registry } from '../../../src/registry/index.js';
 import { TerminalSink } from '../../../src/sinks/terminal/sink.js';
 import { quantile } from '../../../src/sinks/terminal/interval.js';
 import { memoryLogger } from '../../../src/log.js';
+import { textCollector } from '../../helpers/fixtures.js';
 
 const rusty = defineStats({
   name: 'rusty',
@@ -19,9 +20,9 @@ const rusty = defineStats({
 function setup(format: 'text' | 'json') {
   const reg = new Registry();
   const fam = reg.register(rusty);
-  let out = '';
-  const sink = new TerminalSink({ format, colour: false, out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream });
-  return { reg, fam, sink, read: () => out };
+  const out = textCollector();
+  const sink = new TerminalSink({ format, colour: false, out: out.stream });
+  return { reg, fam, sink, read: () => out.text() };
 }
 
 test('text report: interval counts, rates and per-label shares, gauges, histogram quantiles', async () => {
@@ -45,6 +46,8 @@ test('text report: interval counts, rates and per-label shares, gauges, histogra
       '  dispatched_tasks_total: 65559 [32779.5/s]',
       '    prev_idle: 44963 (68.6%) [22481.5/s]',
       '    wsync: 20596 (31.4%) [10298/s]',
+      '  scx_metrics_sink_dropped_total: 0 [0/s]',
+      '    terminal: 0 (0.0%) [0/s]',
       'Gauges:',
       '  slice_length_seconds: 0.02',
       'Histograms:',

@@ -5,6 +5,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, exited, runCli, waitFor } from '../../helpers/cli.js';
 import { needRoot } from '../../helpers/peers.js';
+import { NOBODY, nobodyPath } from '../../helpers/unprivileged.js';
 import { BpfMap, MapType } from '../../../src/sources/bpf/sys.js';
 import { mountBpffs } from './fixtures.js';
 
@@ -14,7 +15,8 @@ interface JsonReport {
 
 /** Starts the CLI (optionally as another user) and collects its output. */
 function start(args: readonly string[], uid?: number) {
-  const child = spawn(process.execPath, [cliPath, ...args], uid === undefined ? {} : { uid, gid: uid });
+  const child =
+    uid === undefined ? spawn(process.execPath, [cliPath, ...args]) : spawn(process.execPath, [nobodyPath('dist/src/cli.js'), ...args], { uid, gid: uid });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -78,7 +80,7 @@ test('run --scheduler rusty --bpf-pin PATH reports the pinned map sums (as root,
     const path = join(fs.dir, 'stats');
     map.pin(path);
     chmodSync(path, 0o644);
-    for (const uid of [undefined, 65534]) {
+    for (const uid of [undefined, NOBODY]) {
       const { report, stderr } = await runOnPin(path, uid);
       const d = report.counters.find((c) => c.name === 'dispatched_tasks_total');
       assert.ok(d !== undefined);
@@ -96,7 +98,7 @@ test('run --scheduler rusty --bpf-pin PATH reports the pinned map sums (as root,
 
 test('unprivileged: one line names the missing capability and the agent carries on with /proc', async (t) => {
   if (!needRoot(t)) return; // needs root to switch to an unprivileged user
-  const child = start(['run', '--scheduler', 'rusty', '--report', 'json', '--interval', '0.2'], 65534);
+  const child = start(['run', '--scheduler', 'rusty', '--report', 'json', '--interval', '0.2'], NOBODY);
   try {
     await waitFor(() => reports(child.output().stdout).length >= 4, 15_000, 'four reports');
     child.kill('SIGTERM');

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, chmodSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   BPF_F_MMAPABLE, BpfError, BpfMap, MapType, ProgType, closeFd, mapIds, parseCpuList, possibleCpus, progFdById,
   progIds, progInfo, progLoad, rawTracepointOpen, objGet, isBpfError,
 } from '../../../src/sources/bpf/sys.js';
 import { needRoot } from '../../helpers/peers.js';
+import { NOBODY, nobodyPath } from '../../helpers/unprivileged.js';
 import { loadOwner, mountBpffs } from './fixtures.js';
 
 test('parseCpuList: ranges, singles, holes, bad text', () => {
@@ -207,13 +207,12 @@ test('PROG_LOAD failure carries the verifier log', (t) => {
 
 test('without privileges: EPERM names the missing capability', (t) => {
   if (!needRoot(t)) return;
-  const here = fileURLToPath(new URL('../../../src/sources/bpf/sys.js', import.meta.url));
-  chmodSync(here, 0o644);
+  const here = nobodyPath('dist/src/sources/bpf/sys.js');
   const script = `import('${here}').then((s) => { try { [...s.mapIds()]; console.log('no error'); } catch (e) { console.log(e.message); } })`;
-  const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', script], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /BPF_MAP_GET_NEXT_ID: EPERM: operation not permitted, needs CAP_SYS_ADMIN/);
   const create = `import('${here}').then((s) => { try { s.createMap({ type: 6, keySize: 4, valueSize: 8, maxEntries: 1 }); console.log('no error'); } catch (e) { console.log(e.message); } })`;
-  const r2 = spawnSync(process.execPath, ['-e', create], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  const r2 = spawnSync(process.execPath, ['-e', create], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' });
   assert.match(r2.stdout, /BPF_MAP_CREATE: EPERM: operation not permitted, needs CAP_BPF/);
 });

@@ -84,7 +84,7 @@ test('a malformed or missing /proc file fails its own source for one interval; t
     assert.equal(value(reg, 'scx_host_context_switches'), 1000);
 
     // ctxt garbled, cpu1 truncated: what parses is still applied, the source reports, pressure keeps going.
-    fx.write('stat', stat(2000, 1400).replace('ctxt 2000', 'ctxt twelve').replace(/cpu1 .*/, 'cpu1 5'));
+    fx.write('stat', stat(2000, 1400).replace('ctxt 2000', 'ctxt twelve').replace(/cpu1 .*/, 'cpu1 2000'));
     fx.write('pressure/cpu', psi.replace('8572671', '9572671'));
     await agent.tick();
     assert.equal(value(reg, 'scx_host_context_switches'), 1000);
@@ -96,6 +96,8 @@ test('a malformed or missing /proc file fails its own source for one interval; t
     const errs = log.lines.filter((l) => l.includes('proc:stat'));
     assert.equal(errs.length, 1);
     assert.match(errs[0] ?? '', /stat is malformed: "ctxt" missing or not a number; cpu1: column 1 missing/);
+    // cpu1's first column (user) did parse and was applied, though the rest of its line is missing.
+    assert.equal(value(reg, 'scx_host_cpu_seconds', ['1', 'user']), 20);
 
     // Still broken next interval: counted again, but said only once.
     await agent.tick();
@@ -143,4 +145,23 @@ test('the real /proc/stat of this machine parses, and its context switch count m
   await new Promise((r) => setTimeout(r, 50));
   await src.collect();
   assert.ok(value(reg, 'scx_host_context_switches') > first);
+});
+
+test('per-CPU iowait going backwards (the kernel allows it) never moves the counter back or doubles it', async () => {
+  const line = (iowait: number): string => `cpu  1 0 1 1 ${iowait} 0 0 0 0 0\ncpu0 1 0 1 1 ${iowait} 0 0 0 0 0\nctxt 1\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n`;
+  const fx = fixtureTree({ stat: line(36000001) });
+  try {
+    const reg = new Registry();
+    const src = new ProcFileSource(procStatStats, 'stat', { procRoot: fx.root });
+    src.attach({ registry: reg, log: memoryLogger() });
+    await src.collect();
+    fx.write('stat', line(36000000));
+    await src.collect();
+    assert.equal(value(reg, 'scx_host_cpu_seconds', ['0', 'iowait']), 360000.01);
+    fx.write('stat', line(36000101));
+    await src.collect();
+    assert.equal(value(reg, 'scx_host_cpu_seconds', ['0', 'iowait']), 360001.01);
+  } finally {
+    fx.cleanup();
+  }
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cliPath, exited, runCli, waitFor } from '../../helpers/cli.js';
+import { NOBODY, nobodyPath } from '../../helpers/unprivileged.js';
 import { needRoot } from '../../helpers/peers.js';
 import { missingForProbe, effectiveCaps } from '../../../src/sources/probe/privilege.js';
 
@@ -33,7 +34,7 @@ test('as root the probe is on by default and --no-probe turns it off', (t) => {
 
 test('without privileges the probe says so once and the host source carries on from /proc', async (t) => {
   if (!needRoot(t)) return; // needs root to drop to nobody
-  const child = spawn(process.execPath, [cliPath, 'run', '--interval', '0.2', '--report', 'json'], { uid: 65534, gid: 65534 });
+  const child = spawn(process.execPath, [nobodyPath('dist/src/cli.js'), 'run', '--interval', '0.2', '--report', 'json'], { uid: NOBODY, gid: NOBODY });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
