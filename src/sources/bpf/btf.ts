@@ -57,9 +57,12 @@ export class Btf {
   private readonly origin: string;
   private readonly strOff: number;
   private readonly strLen: number;
-  /** types[id]; index 0 is void. */
-  private readonly types: (TypeEntry | undefined)[] = [undefined];
-  private byName: Map<string, number[]> | undefined;
+  /**
+   * offsets[id] is where type `id` starts in the buffer (index 0, void, is unused). Entries are decoded on
+   * demand: the kernel's BTF has ~100k types, and an object per type (plus a name index) made loading the
+   * probe the agent's largest memory peak, for the handful of types ever looked up.
+   */
+  private readonly offsets: Uint32Array;
 
   /** Parses a raw blob (as BTF_LOAD takes it and OBJ_GET_INFO_BY_FD returns it); `origin` names it in errors. */
   constructor(buf: Buffer, origin = 'the BTF') {
@@ -74,16 +77,22 @@ export class Btf {
     this.strOff = hdrLen + buf.readUInt32LE(16);
     this.strLen = buf.readUInt32LE(20);
     if (typeOff + typeLen > buf.length || this.strOff + this.strLen > buf.length) throw new BtfError('BTF sections run past the end of the data');
-    let p = typeOff;
     const end = typeOff + typeLen;
-    while (p < end) {
-      const info = buf.readUInt32LE(p + 4);
-      const kind = ((info >>> 24) & 0x1f) as Kind;
-      const vlen = info & 0xffff;
-      this.types.push({ at: p, nameOff: buf.readUInt32LE(p), kind, vlen, kindFlag: (info & 0x80000000) !== 0, sizeOrType: buf.readUInt32LE(p + 8) });
-      p += 12 + extraBytes(kind, vlen);
-    }
+    const walk = (visit: (id: number, at: number) => void): number => {
+      let p = typeOff;
+      let id = 0;
+      while (p < end) {
+        const info = buf.readUInt32LE(p + 4);
+        visit(++id, p);
+        p += 12 + extraBytes(((info >>> 24) & 0x1f), info & 0xffff);
+      }
+      return p;
+    };
+    let n = 0;
+    const p = walk((id) => (n = id));
     if (p !== end) throw new BtfError('BTF type section ends inside a type');
+    this.offsets = new Uint32Array(n + 1);
+    walk((id, at) => (this.offsets[id] = at));
   }
 
   /** Reads the running kernel's BTF. */
@@ -93,13 +102,23 @@ export class Btf {
 
   /** The number of types (the highest id). */
   get count(): number {
-    return this.types.length - 1;
+    return this.offsets.length - 1;
   }
 
   /** The id of the named type of that kind, or undefined. */
   find(name: string, kind: 'struct' | 'typedef'): number | undefined {
     const want = kind === 'struct' ? Kind.Struct : Kind.Typedef;
-    return this.names().get(name)?.find((id) => this.types[id]?.kind === want);
+    // A scan comparing name bytes in place: a few look-ups per load, no index kept.
+    const wanted = Buffer.from(`${name}\0`);
+    for (let id = 1; id < this.offsets.length; id++) {
+      const at = this.offsets[id] as number;
+      if ((((this.buf.readUInt32LE(at + 4) >>> 24) & 0x1f) as Kind) !== want) continue;
+      const nameOff = this.buf.readUInt32LE(at);
+      if (nameOff === 0 || nameOff + wanted.length > this.strLen) continue;
+      const start = this.strOff + nameOff;
+      if (this.buf.compare(wanted, 0, wanted.length, start, start + wanted.length) === 0) return id;
+    }
+    return undefined;
   }
 
   /**
@@ -139,13 +158,13 @@ export class Btf {
    * Entries that are not variables (functions of a `.ksyms` section) are left out.
    */
   datasec(typeId: number): Datasec {
-    const t = this.types[typeId];
-    if (typeId <= 0 || t === undefined) throw new BtfError(`${this.origin} has no type id ${typeId} (it has ${this.count} types)`);
+    const t = this.entry(typeId);
+    if (t === undefined) throw new BtfError(`${this.origin} has no type id ${typeId} (it has ${this.count} types)`);
     if (t.kind !== Kind.Datasec) throw new BtfError(`type ${typeId} in ${this.origin} is kind ${t.kind}, expected a DATASEC (${Kind.Datasec})`);
     const vars = new Map<string, Place>();
     for (let i = 0; i < t.vlen; i++) {
       const si = t.at + 12 + 12 * i;
-      const v = this.types[this.buf.readUInt32LE(si)];
+      const v = this.entry(this.buf.readUInt32LE(si));
       if (v === undefined || v.kind !== Kind.Var) continue;
       vars.set(this.str(v.nameOff), { offset: this.buf.readUInt32LE(si + 4), size: this.buf.readUInt32LE(si + 8) });
     }
@@ -219,8 +238,23 @@ export class Btf {
     return this.type(this.resolveId(id));
   }
 
+  /** The decoded type with this id, or undefined when there is none. */
+  private entry(id: number): TypeEntry | undefined {
+    if (!(id > 0 && id < this.offsets.length)) return undefined;
+    const at = this.offsets[id] as number;
+    const info = this.buf.readUInt32LE(at + 4);
+    return {
+      at,
+      nameOff: this.buf.readUInt32LE(at),
+      kind: ((info >>> 24) & 0x1f) as Kind,
+      vlen: info & 0xffff,
+      kindFlag: (info & 0x80000000) !== 0,
+      sizeOrType: this.buf.readUInt32LE(at + 8),
+    };
+  }
+
   private type(id: number): TypeEntry {
-    const t = this.types[id];
+    const t = this.entry(id);
     if (t === undefined) throw new BtfError(`type id ${id} is not in ${this.origin} (it has ${this.count} types)`);
     return t;
   }
@@ -231,23 +265,6 @@ export class Btf {
     const limit = this.strOff + this.strLen;
     const end = this.buf.indexOf(0, start);
     return this.buf.toString('utf8', start, end < 0 || end > limit ? limit : end);
-  }
-
-  private names(): Map<string, number[]> {
-    if (this.byName === undefined) {
-      const map = new Map<string, number[]>();
-      for (let id = 1; id < this.types.length; id++) {
-        const t = this.types[id] as TypeEntry;
-        // Only the kinds find() looks for, so the index stays small.
-        if (t.nameOff === 0 || (t.kind !== Kind.Struct && t.kind !== Kind.Typedef)) continue;
-        const name = this.str(t.nameOff);
-        const ids = map.get(name);
-        if (ids === undefined) map.set(name, [id]);
-        else ids.push(id);
-      }
-      this.byName = map;
-    }
-    return this.byName;
   }
 }
 
