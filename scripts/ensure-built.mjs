@@ -1,7 +1,7 @@
 // Makes a fresh clone runnable: installs dependencies when node_modules is missing or older than
-// package.json, then compiles TypeScript. `--force` always compiles (npm test); otherwise compile when
+// package.json, then compiles TypeScript. `--force` always compiles from an empty dist/ (npm test); otherwise compile when
 // dist/ is missing or older than any source file.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 
@@ -25,6 +25,11 @@ if (!existsSync(stamp) || mtime(stamp) < mtime('package.json')) {
 }
 const built = mtime('dist/src/cli.js');
 const sources = Math.max(newest('src'), newest('test'), newest('bench'), newest('profiles'), mtime('tsconfig.json'));
+if (process.argv.includes('--force')) {
+  // A full build from nothing: tsc never deletes the output of a source that was removed or renamed, and a
+  // stale compiled test would still run.
+  rmSync('dist', { recursive: true, force: true });
+}
 if (process.argv.includes('--force') || built === 0 || built < sources) {
   console.error('scx-metrics: compiling (tsc)');
   run('npx tsc -p tsconfig.json');
