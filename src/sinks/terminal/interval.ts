@@ -4,6 +4,7 @@
  */
 import type { CounterSeries, GaugeSeries, HistogramSeries, Registry, Series } from '../../registry/index.js';
 import { counterSampleName } from '../../declare/naming.js';
+import { CounterDeltas, HistogramDeltas } from '../push/deltas.js';
 
 export interface SeriesReport {
   /** `k=v` pairs in label order; empty for an unlabelled series. */
@@ -47,25 +48,21 @@ export interface IntervalReport {
   readonly histograms: readonly HistogramReport[];
 }
 
-/** Keeps the previous flush's values per series id and turns the registry into interval reports. */
+/**
+ * Turns the registry into interval reports, with the same first-flush rule as every delta sink (the
+ * per-series state is push/deltas.ts's): series that exist at the baseline are measured from it; series
+ * that appear later count from zero.
+ */
 export class IntervalTracker {
-  private prev = new Float64Array(64);
-  private seen = new Uint8Array(64);
-  private readonly prevBuckets = new Map<number, Float64Array>();
-  /** Set once the baseline is taken: a series first seen after it counts from zero. */
-  private primed = false;
+  private readonly counters = new CounterDeltas();
+  private readonly histograms = new HistogramDeltas();
 
-  /**
-   * Records the current values without reporting. Series that exist now are measured from here; series
-   * that appear later count from zero, since everything in them happened after the baseline.
-   */
+  /** Records the current values without reporting. */
   baseline(registry: Registry): void {
     this.report(registry, 0, 0);
-    this.primed = true;
   }
 
   report(registry: Registry, timeMs: number, intervalSeconds: number): IntervalReport {
-    this.grow(registry.seriesCapacity);
     const counters: CounterReport[] = [];
     const gauges: GaugeReport[] = [];
     const histograms: HistogramReport[] = [];
@@ -79,9 +76,7 @@ export class IntervalTracker {
         let total = 0;
         for (const s of fam.series) {
           const v = (s as CounterSeries).value;
-          const d = this.seen[s.id] === 1 ? v - (this.prev[s.id] as number) : this.primed ? v : 0;
-          this.prev[s.id] = v;
-          this.seen[s.id] = 1;
+          const d = this.counters.delta(s.id, v);
           rows.push({ s, delta: d });
           delta += d;
           total += v;
@@ -102,45 +97,21 @@ export class IntervalTracker {
         const rows: HistogramReport['series'][number][] = [];
         for (const s of fam.series) {
           const h = s as HistogramSeries;
-          let prev = this.prevBuckets.get(h.id);
-          const first = prev === undefined && !this.primed;
-          if (prev === undefined) {
-            prev = new Float64Array(h.counts.length + 1); // the last slot holds the sum
-            this.prevBuckets.set(h.id, prev);
-          }
-          const deltas = new Float64Array(h.counts.length);
-          let count = 0;
-          for (let i = 0; i < h.counts.length; i++) {
-            const d = first ? 0 : (h.counts[i] as number) - (prev[i] as number);
-            deltas[i] = d;
-            count += d;
-            prev[i] = h.counts[i] as number;
-          }
-          const sum = first ? 0 : h.sum - (prev[h.counts.length] as number);
-          prev[h.counts.length] = h.sum;
+          const d = this.histograms.delta(h);
           rows.push({
             labels: labelsOf(s),
-            count,
-            mean: count > 0 ? sum / count : 0,
-            p50: quantile(0.5, h.bounds, deltas),
-            p99: quantile(0.99, h.bounds, deltas),
+            count: d.count,
+            mean: d.count > 0 ? d.sum / d.count : 0,
+            p50: quantile(0.5, h.bounds, d.counts),
+            p99: quantile(0.99, h.bounds, d.counts),
           });
         }
         if (rows.length > 0) histograms.push({ name: fam.decl.name, series: rows });
       }
     }
+    this.counters.endFlush();
+    this.histograms.endFlush();
     return { timeMs, intervalSeconds, counters, gauges, histograms };
-  }
-
-  private grow(n: number): void {
-    if (n <= this.prev.length) return;
-    const size = Math.max(n, this.prev.length * 2);
-    const p = new Float64Array(size);
-    p.set(this.prev);
-    const s = new Uint8Array(size);
-    s.set(this.seen);
-    this.prev = p;
-    this.seen = s;
   }
 }
 
