@@ -104,7 +104,10 @@ test("probe: latency is the kernel's own run-queue wait: it covers the run_delay
     // the rest of the system only adds to the probe's side.
     assert.ok(pcount >= 2000n, `the workload waited at least once per round trip (pcount ${pcount})`);
     assert.ok(count >= pcount, `probe recorded ${count} waits, the workload's tasks report ${pcount}`);
-    assert.ok(sumNs >= runDelay, `probe's latency sum ${sumNs} ns, the workload's run_delay ${runDelay} ns`);
+    // The kernel also adds to run_delay when a task is dequeued while still waiting (an affinity change, a
+    // migration), with no switch-in for the probe to see; under load that was up to ~17% of the total in CI.
+    // So the sum is checked to cover most of it, not all: a probe that missed the waits would be far off.
+    assert.ok(sumNs * 10n >= runDelay * 7n, `probe's latency sum ${sumNs} ns, the workload's run_delay ${runDelay} ns`);
   } finally {
     probe.close();
   }
