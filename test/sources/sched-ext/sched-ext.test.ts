@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../../../src/agent.js';
-import { counter, defineStats } from '../../../src/declare/index.js';
 import { memoryLogger } from '../../../src/log.js';
 import type { CounterSeries, GaugeSeries, Registry } from '../../../src/registry/index.js';
 import { schedExtPluginFor } from '../../../src/sources/sched-ext/plugin.js';
 import { SchedExtSource } from '../../../src/sources/sched-ext/source.js';
 import { loadedScheduler, parseEvents, schedExtRoot, schedulerName } from '../../../src/sources/sched-ext/sysfs.js';
-import type { Source, SourceContext } from '../../../src/sources/source.js';
 import { fixtureTree } from '../../helpers/fixtures.js';
+import { TickSource } from '../../helpers/tick-source.js';
 
 /** A sched_ext sysfs tree as the kernel writes it: `%s\n`, `%d\n`, `%ld\n`, and `NAME %llu\n` per event. */
 function tree(o: { state?: string; enableSeq?: number; rejected?: number; ops?: string; events?: Record<string, number> } = {}): Record<string, string> {
@@ -132,21 +131,6 @@ test('malformed files: one error naming each file and the format, the rest still
     fx.cleanup();
   }
 });
-
-class TickSource implements Source {
-  readonly name = 'ticks';
-  private readonly set = defineStats({ name: 'ticks', help: 't', stats: { test_ticks: counter({ help: 'ticks' }) } });
-  handle: CounterSeries | undefined;
-  stats() {
-    return [this.set];
-  }
-  attach(ctx: SourceContext): void {
-    this.handle = ctx.registry.register(this.set).test_ticks.with();
-  }
-  collect(): void {
-    this.handle?.inc();
-  }
-}
 
 test('no sched_ext on this kernel: said once, not an error, and the agent goes on', async () => {
   const fx = fixtureTree({});

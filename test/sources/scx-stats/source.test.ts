@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from '../../../src/agent.js';
 import { Backoff } from '../../../src/backoff.js';
-import { counter, defineStats } from '../../../src/declare/index.js';
 import { memoryLogger } from '../../../src/log.js';
 import type { CounterSeries, GaugeSeries, Registry } from '../../../src/registry/index.js';
 import { ScxStatsSource } from '../../../src/sources/scx-stats/source.js';
-import type { Source, SourceContext } from '../../../src/sources/source.js';
 import { DISPATCH_PATHS, RustySim, rustyMeta, type RustyStat } from './rusty.js';
 import { TestStatsServer } from './server.js';
+import { TickSource } from '../../helpers/tick-source.js';
 
 /** Every exported sample name with its labels, as an exposition would print them (counters with _total). */
 function exported(reg: Registry, prefix?: string): Set<string> {
@@ -146,21 +145,6 @@ test('an empty interval: percentages arrive as null, gauges say NaN, counters do
 });
 
 /** A source that counts, to show another source is not held up. */
-class TickSource implements Source {
-  readonly name = 'ticks';
-  private readonly set = defineStats({ name: 'ticks', help: 't', stats: { test_ticks: counter({ help: 'ticks' }) } });
-  handle: CounterSeries | undefined;
-  stats() {
-    return [this.set];
-  }
-  attach(ctx: SourceContext): void {
-    this.handle = ctx.registry.register(this.set).test_ticks.with();
-  }
-  collect(): void {
-    this.handle?.inc();
-  }
-}
-
 test('a hanging server: the scx_stats read times out, the other source keeps reading, the error is said once', async () => {
   const sim = new RustySim(1, 1);
   const server = await rustyServer(sim);
