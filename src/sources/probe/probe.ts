@@ -21,8 +21,7 @@ import {
 export interface KernelLayout {
   /** BTF id of the `btf_trace_sched_switch` typedef: what the `tp_btf` program attaches to. */
   readonly switchTracepointId: number;
-  /** Byte offsets in `struct task_struct` of `pid`, `sched_info.run_delay` and `sched_info.last_queued`. */
-  readonly pidOffset: number;
+  /** Byte offsets in `struct task_struct` of `sched_info.run_delay` and `sched_info.last_queued`. */
   readonly runDelayOffset: number;
   readonly lastQueuedOffset: number;
 }
@@ -40,14 +39,13 @@ export function kernelLayout(btf: Btf = Btf.vmlinux()): KernelLayout {
     if (place.size !== size) throw new BtfError(`task_struct.${member} is ${place.size} bytes in the kernel's BTF; the probe expects ${size}`);
     return place.offset;
   };
-  const pidOffset = field('pid', 4);
   const runDelayOffset = field('sched_info.run_delay', 8);
   const lastQueuedOffset = field('sched_info.last_queued', 8);
   const switchTracepointId = btf.find('btf_trace_sched_switch', 'typedef');
   if (switchTracepointId === undefined || btf.rawTracepointArgs('sched_switch') < 3) {
     throw new BtfError("the kernel's BTF has no btf_trace_sched_switch typedef passing (preempt, prev, next)");
   }
-  return { switchTracepointId, pidOffset, runDelayOffset, lastQueuedOffset };
+  return { switchTracepointId, runDelayOffset, lastQueuedOffset };
 }
 
 /** One read of the probe's maps. */

@@ -3,7 +3,7 @@
  * programs, one per scheduler tracepoint, share one map, `stats`: a per-CPU array with one element of
  * STATS_SLOTS u64s, the event counts (EVENT_SLOTS), then the run-queue latency's log2 buckets (from
  * LATENCY_FIRST_SLOT), the sum of all latencies in ns (LATENCY_SUM_SLOT), and two slots the switch program
- * carries from one switch to the next (CARRY_PID_SLOT, CARRY_DELAY_SLOT). One element means one lookup per
+ * carries from one switch to the next (CARRY_TASK_SLOT, CARRY_DELAY_SLOT). One element means one lookup per
  * program run however many slots it touches; slots are bumped without atomics (the element is this CPU's
  * own, and the scheduler tracepoints run with interrupts off).
  *
@@ -12,10 +12,11 @@
  * queued (woken, new, or switched out while still runnable), 0 when it is not waiting; right *after* the
  * sched_switch tracepoint, `sched_info_arrive()` adds `now - last_queued` to next's `run_delay`. So:
  *
- * 1. at a switch, if next is waiting (`last_queued != 0`), carry next's pid and `run_delay` in this CPU's
- *    element;
- * 2. at the following switch on this CPU, prev is that task (what runs on a CPU is what last switched in), and
- *    `prev->sched_info.run_delay - carried` is exactly the wait the kernel added when it arrived.
+ * 1. at a switch, if next is waiting (`last_queued != 0`), carry next's `task_struct` address and `run_delay`
+ *    in this CPU's element;
+ * 2. at the following switch on this CPU, prev is that task (what runs on a CPU is what last switched in, so
+ *    comparing addresses suffices and no pid is read), and `prev->sched_info.run_delay - carried` is exactly
+ *    the wait the kernel added when it arrived.
  *
  * A wait is thus recorded when the task next leaves the CPU, and the only cost is a few loads: no clock read,
  * no hash map, nothing to stamp at wakeup and nothing to clean at exit. The loads are plain memory reads in a
@@ -48,18 +49,16 @@ export const LATENCY_BOUNDS = 26;
 export const LATENCY_FIRST_SLOT = EVENTS.length;
 /** The `stats` slot after the buckets: sum of latencies in ns. */
 export const LATENCY_SUM_SLOT = LATENCY_FIRST_SLOT + LATENCY_BOUNDS + 1;
-/** Carried from a switch to the next on this CPU: the pid of the waiting task switched in, 0 for none. */
-export const CARRY_PID_SLOT = LATENCY_SUM_SLOT + 1;
+/** Carried from a switch to the next on this CPU: the address of the waiting task switched in, 0 for none. */
+export const CARRY_TASK_SLOT = LATENCY_SUM_SLOT + 1;
 /** Carried with it: that task's run_delay before the kernel added its wait. */
-export const CARRY_DELAY_SLOT = CARRY_PID_SLOT + 1;
+export const CARRY_DELAY_SLOT = CARRY_TASK_SLOT + 1;
 /** u64 slots in the `stats` element. */
 export const STATS_SLOTS = CARRY_DELAY_SLOT + 1;
 
 /** What the latency program needs from the loader: the map, and offsets in `struct task_struct` from BTF. */
 export interface ProgramParams {
   readonly statsFd: number;
-  /** `pid`. */
-  readonly pidOffset: number;
   /** `sched_info.run_delay`. */
   readonly runDelayOffset: number;
   /** `sched_info.last_queued`. */
@@ -79,8 +78,7 @@ export function switchProgram(p: ProgramParams): Buffer {
   statsInto(a, p.statsFd, R9, 'out'); // R9 = this CPU's element
   inc(a, R9, EVENT_SLOTS.sched_switch);
   a.ldxDw(R7, R6, 8); // prev
-  a.ldxDw(R1, R9, CARRY_PID_SLOT * 8).jeqImm(R1, 0, 'carry');
-  a.ldxW(R2, R7, p.pidOffset).jne(R1, R2, 'carry'); // not the task whose switch-in was carried
+  a.ldxDw(R1, R9, CARRY_TASK_SLOT * 8).jne(R1, R7, 'carry'); // not the task whose switch-in was carried (or none)
   a.ldxDw(R8, R7, p.runDelayOffset).ldxDw(R1, R9, CARRY_DELAY_SLOT * 8);
   a.jgt(R1, R8, 'carry'); // run_delay never shrinks; skip rather than record a huge wait
   a.sub(R8, R1); // R8 = the wait in ns
@@ -93,8 +91,8 @@ export function switchProgram(p: ProgramParams): Buffer {
   a.movImm(R1, 0);
   a.ldxDw(R2, R7, p.lastQueuedOffset).jeqImm(R2, 0, 'carried'); // not waiting (the idle task never is)
   a.ldxDw(R2, R7, p.runDelayOffset).stxDw(R9, CARRY_DELAY_SLOT * 8, R2);
-  a.ldxW(R1, R7, p.pidOffset);
-  a.label('carried').stxDw(R9, CARRY_PID_SLOT * 8, R1);
+  a.mov(R1, R7);
+  a.label('carried').stxDw(R9, CARRY_TASK_SLOT * 8, R1);
   a.label('out').movImm(R0, 0).exit();
   return a.assemble();
 }
