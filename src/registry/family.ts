@@ -21,9 +21,11 @@ export class LabelError extends Error {
   override name = 'LabelError';
 }
 
-/** Allocates registry-wide series ids. */
+/** Allocates registry-wide series ids (reused after `release`) and serials (never reused). */
 export interface SeriesIds {
-  next(): number;
+  take(): number;
+  release(id: number): void;
+  serial(): number;
   /** Tells the registry its series set changed (renderers re-sort or re-cache). */
   changed(): void;
 }
@@ -89,25 +91,30 @@ export class Family<D extends StatDecl = StatDecl> {
     return series;
   }
 
-  /** Removes a series (a CPU went offline, a layer was deleted). Returns whether it existed. */
+  /**
+   * Removes a series (a CPU went offline, a layer was deleted). Returns whether it existed. Its id goes to
+   * the next series created; a handle still held for it keeps working but is no longer exported.
+   */
   remove(values: readonly string[]): boolean {
     const key = values.join('\u0000');
     const found = this.byKey.get(key);
     if (found === undefined) return false;
     this.byKey.delete(key);
     this.series.splice(this.series.indexOf(found), 1);
+    this.ids.release(found.id);
     this.ids.changed();
     return true;
   }
 
   private create(values: readonly string[]): SeriesOf<D> {
-    const id = this.ids.next();
+    const id = this.ids.take();
+    const serial = this.ids.serial();
     const created = Date.now() / 1000;
     const d: StatDecl = this.decl;
     let s: Series;
-    if (d.kind === 'counter') s = new CounterSeries(id, values, created);
-    else if (d.kind === 'gauge') s = new GaugeSeries(id, values, created);
-    else s = new HistogramSeries(id, values, created, (d).buckets);
+    if (d.kind === 'counter') s = new CounterSeries(id, serial, values, created);
+    else if (d.kind === 'gauge') s = new GaugeSeries(id, serial, values, created);
+    else s = new HistogramSeries(id, serial, values, created, (d).buckets);
     return s as SeriesOf<D>;
   }
 }

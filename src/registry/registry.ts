@@ -12,9 +12,16 @@ export class Registry {
   private readonly list: Family[] = [];
   private readonly byName = new Map<string, Family>();
   private nextId = 0;
+  /** Ids of removed series, taken before a new id is minted so ids stay dense. */
+  private readonly freeIds: number[] = [];
+  private lastSerial = 0;
   private gen = 0;
   private readonly ids: SeriesIds = {
-    next: () => this.nextId++,
+    take: () => this.freeIds.pop() ?? this.nextId++,
+    release: (id) => {
+      this.freeIds.push(id);
+    },
+    serial: () => ++this.lastSerial,
     changed: () => {
       this.gen++;
     },
@@ -59,7 +66,10 @@ export class Registry {
     return this.gen;
   }
 
-  /** One more than the highest series id handed out: the size for per-series arrays. */
+  /**
+   * One more than the highest series id handed out: the size for per-series arrays. Removed series' ids are
+   * reused, so this is bounded by the peak number of live series, not by how many were ever created.
+   */
   get seriesCapacity(): number {
     return this.nextId;
   }

@@ -6,15 +6,29 @@
 
 /** What every series has. */
 abstract class SeriesBase {
-  /** Registry-wide id, dense from 0; sinks keep per-series state in arrays indexed by it. */
+  /**
+   * Registry-wide id, dense from 0; sinks keep per-series state in arrays indexed by it. Ids are reused: a
+   * removed series' id goes to the next series created, so per-id arrays stay as long as the peak number of
+   * live series (`registry.seriesCapacity`), however much label values churn. Per-id state is therefore
+   * valid only while it belongs to the same series: see `serial`.
+   */
   readonly id: number;
+  /**
+   * Registry-wide creation number, from 1, never reused. **The ownership rule for per-id state:** keep the
+   * serial of the series a slot was filled for beside the slot (0 = empty) and treat the slot as empty when
+   * `stored[s.id] !== s.serial`: the id now belongs to a series created later, whose label text must be built
+   * anew and whose deltas start by the sink's rule for a series it has not seen. `PerSeries` (per-series.ts)
+   * does this for cached values; `CounterDeltas` (sinks/push/deltas.ts) for numbers.
+   */
+  readonly serial: number;
   /** Label values in the family's label-name order. */
   readonly labelValues: readonly string[];
   /** When the series was created (Unix seconds), for OpenMetrics `_created` and OTLP start times. */
   readonly created: number;
 
-  constructor(id: number, labelValues: readonly string[], created: number) {
+  constructor(id: number, serial: number, labelValues: readonly string[], created: number) {
     this.id = id;
+    this.serial = serial;
     this.labelValues = labelValues;
     this.created = created;
   }
@@ -101,8 +115,8 @@ export class HistogramSeries extends SeriesBase {
   private lastSum = 0;
   restarts = 0;
 
-  constructor(id: number, labelValues: readonly string[], created: number, bounds: readonly number[]) {
-    super(id, labelValues, created);
+  constructor(id: number, serial: number, labelValues: readonly string[], created: number, bounds: readonly number[]) {
+    super(id, serial, labelValues, created);
     this.bounds = bounds;
     this.counts = new Float64Array(bounds.length + 1);
     this.lastCounts = new Float64Array(bounds.length + 1);

@@ -22,6 +22,7 @@
  * - Metrics come in registration order, series in creation order.
  */
 import { counterSampleName } from '../../declare/naming.js';
+import { PerSeries } from '../../registry/per-series.js';
 import type { Registry } from '../../registry/registry.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries, Series } from '../../registry/series.js';
 import type { CounterDeltas } from '../push/deltas.js';
@@ -34,8 +35,8 @@ function num(v: number): string {
 }
 
 export class JsonlEncoder {
-  /** `{"name":...,"kind":...,"labels":{...}` by series id: a series' identity never changes. */
-  private readonly heads: (string | undefined)[] = [];
+  /** `{"name":...,"kind":...,"labels":{...}` per series: a series' identity never changes. */
+  private readonly heads = new PerSeries<string>();
 
   /** One record for the snapshot, without the trailing newline. Returns the text and how many metrics it holds. */
   encode(snapshot: Snapshot, deltas: CounterDeltas): { text: string; metrics: number } {
@@ -48,21 +49,22 @@ export class JsonlEncoder {
   }
 
   private metrics(registry: Registry, deltas: CounterDeltas, parts: string[]): void {
+    this.heads.sync(registry);
     for (const fam of registry.families()) {
       const d = fam.decl;
       const name = d.kind === 'counter' ? counterSampleName(d.name) : d.name;
       // Family<StatDecl>.series is typed by the declaration kind; the kind is checked right here.
       const series = fam.series as readonly Series[];
       for (const s of series) {
-        let head = this.heads[s.id];
+        let head = this.heads.get(s);
         if (head === undefined) {
           const labels: Record<string, string> = {};
           fam.labelNames.forEach((n, i) => (labels[n] = s.labelValues[i] as string));
-          head = this.heads[s.id] = `{"name":${JSON.stringify(name)},"kind":"${d.kind}","labels":${JSON.stringify(labels)}`;
+          head = this.heads.set(s, `{"name":${JSON.stringify(name)},"kind":"${d.kind}","labels":${JSON.stringify(labels)}`);
         }
         if (d.kind === 'counter') {
           const c = s as CounterSeries;
-          parts.push(`${head},"value":${num(c.value)},"delta":${num(deltas.delta(c.id, c.value))}}`);
+          parts.push(`${head},"value":${num(c.value)},"delta":${num(deltas.delta(c))}}`);
         } else if (d.kind === 'gauge') {
           parts.push(`${head},"value":${num((s as GaugeSeries).value)}}`);
         } else {

@@ -4,7 +4,7 @@
  * non-finite doubles as "NaN"/"Infinity"/"-Infinity". Same content and same omissions as the protobuf
  * encoder, so one request decodes to the same message from either body.
  */
-import type { CounterSeries, Family, GaugeSeries, HistogramSeries, Registry, Series } from '../../registry/index.js';
+import { PerSeries, type CounterSeries, type GaugeSeries, type HistogramSeries, type Registry, type Series } from '../../registry/index.js';
 import { type OtlpRequestShape, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA, ucum } from './model.js';
 import type { PointValues } from './points.js';
 import type { EncodedRequest } from './encode-protobuf.js';
@@ -36,8 +36,7 @@ export class OtlpJsonEncoder {
   private readonly points: PointValues;
   private readonly resource: { attributes: JsonKeyValue[] };
   private readonly temporalityValue: number;
-  private attrs: (JsonKeyValue[] | undefined)[] = [];
-  private generation = -1;
+  private readonly attrs = new PerSeries<JsonKeyValue[]>();
 
   constructor(shape: OtlpRequestShape, points: PointValues) {
     this.shape = shape;
@@ -49,8 +48,8 @@ export class OtlpJsonEncoder {
   /** Encodes every family with series at snapshot time `timeMs` as UTF-8 JSON. Advances delta state. */
   encode(registry: Registry, timeMs: number): EncodedRequest {
     const points = this.points;
-    points.begin(timeMs, registry.seriesCapacity);
-    const fresh: (JsonKeyValue[] | undefined)[] | undefined = registry.generation !== this.generation ? [] : undefined;
+    points.begin(registry, timeMs);
+    this.attrs.sync(registry);
     const metrics: object[] = [];
     let count = 0;
     for (const fam of registry.families()) {
@@ -63,7 +62,7 @@ export class OtlpJsonEncoder {
       if (unit !== '') metric.unit = unit;
       const dataPoints: object[] = [];
       for (const s of series) {
-        const attributes = this.attributes(fam, s, fresh);
+        const attributes = this.attrs.get(s) ?? this.attrs.set(s, attributesOf(fam.labelNames, s.labelValues));
         const dp: Record<string, unknown> = {};
         if (d.kind === 'gauge') {
           dp.timeUnixNano = points.now.text;
@@ -92,23 +91,9 @@ export class OtlpJsonEncoder {
       metrics.push(metric);
     }
     points.end();
-    if (fresh !== undefined) {
-      this.attrs = fresh;
-      this.generation = registry.generation;
-    }
     const scope: Record<string, string> = { name: this.shape.scopeName };
     if (this.shape.scopeVersion !== '') scope.version = this.shape.scopeVersion;
     const request = { resourceMetrics: [{ resource: this.resource, scopeMetrics: [{ scope, metrics }] }] };
     return { body: Buffer.from(JSON.stringify(request), 'utf8'), points: count };
-  }
-
-  private attributes(fam: Family, s: Series, fresh: (JsonKeyValue[] | undefined)[] | undefined): JsonKeyValue[] {
-    let a = this.attrs[s.id];
-    if (a === undefined) {
-      a = attributesOf(fam.labelNames, s.labelValues);
-      this.attrs[s.id] = a;
-    }
-    if (fresh !== undefined) fresh[s.id] = a;
-    return a;
   }
 }

@@ -8,7 +8,7 @@
  * field-number order and proto3 defaults are left out (except oneof members and `optional` fields, which
  * have presence), as protoc-generated encoders do.
  */
-import type { CounterSeries, Family, GaugeSeries, HistogramSeries, Registry, Series } from '../../registry/index.js';
+import { PerSeries, type CounterSeries, type Family, type GaugeSeries, type HistogramSeries, type Registry, type Series } from '../../registry/index.js';
 import { ProtoWriter, WIRE_I64, WIRE_LEN, WIRE_VARINT, encodeOnce, tag } from '../protobuf/writer.js';
 import { type OtlpRequestShape, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA, ucum } from './model.js';
 import type { PointValues } from './points.js';
@@ -53,9 +53,8 @@ export class OtlpProtobufEncoder {
   private readonly scopeField: Uint8Array;
   private readonly metricHeads = new WeakMap<Family, Uint8Array>();
   private readonly boundsFields = new WeakMap<Family, Uint8Array>();
-  /** Each series' attributes, keys included, by series id. */
-  private attrs: (Uint8Array | undefined)[] = [];
-  private generation = -1;
+  /** Each series' attributes, keys included. */
+  private readonly attrs = new PerSeries<Uint8Array>();
   private readonly temporalityValue: number;
 
   constructor(shape: OtlpRequestShape, points: PointValues) {
@@ -80,9 +79,9 @@ export class OtlpProtobufEncoder {
   /** Encodes every family with series at snapshot time `timeMs`. Advances delta state. */
   encode(registry: Registry, timeMs: number): EncodedRequest {
     const points = this.points;
-    points.begin(timeMs, registry.seriesCapacity);
-    // When series came or went, rebuild the attribute cache from the live series so removed ones are let go.
-    const fresh: (Uint8Array | undefined)[] | undefined = registry.generation !== this.generation ? [] : undefined;
+    points.begin(registry, timeMs);
+    // When series came or went, removed ones' attributes are let go.
+    this.attrs.sync(registry);
     const w = this.w;
     w.reset();
     let count = 0;
@@ -105,7 +104,7 @@ export class OtlpProtobufEncoder {
       if (kind === 'histogram') {
         const bounds = this.boundsField(fam);
         for (const s of series) {
-          const a = this.attributes(fam, s.id, s.labelValues, HISTOGRAM_ATTRS, fresh);
+          const a = this.attributes(fam, s, HISTOGRAM_ATTRS);
           const h = points.histogram(s as HistogramSeries);
           w.varint(K_DP);
           const dp = w.begin();
@@ -126,7 +125,7 @@ export class OtlpProtobufEncoder {
       } else {
         const isCounter = kind === 'counter';
         for (const s of series) {
-          const a = this.attributes(fam, s.id, s.labelValues, NUMBER_ATTRS, fresh);
+          const a = this.attributes(fam, s, NUMBER_ATTRS);
           const v = isCounter ? points.counter(s as CounterSeries) : (s as GaugeSeries).value;
           w.varint(K_DP);
           w.varint((isCounter ? 27 : 18) + a.length);
@@ -150,10 +149,6 @@ export class OtlpProtobufEncoder {
     w.end(sm);
     w.end(rm);
     points.end();
-    if (fresh !== undefined) {
-      this.attrs = fresh;
-      this.generation = registry.generation;
-    }
     return { body: w.finish(), points: count };
   }
 
@@ -168,23 +163,17 @@ export class OtlpProtobufEncoder {
     w.fixed64Field(K_TIME, now.lo, now.hi);
   }
 
-  private attributes(
-    fam: Family,
-    id: number,
-    values: readonly string[],
-    field: number,
-    fresh: (Uint8Array | undefined)[] | undefined,
-  ): Uint8Array {
-    let a = this.attrs[id];
-    if (a === undefined) {
-      const names = fam.labelNames;
-      a = encodeOnce((w) => {
+  private attributes(fam: Family, s: Series, field: number): Uint8Array {
+    const cached = this.attrs.get(s);
+    if (cached !== undefined) return cached;
+    const names = fam.labelNames;
+    const values = s.labelValues;
+    return this.attrs.set(
+      s,
+      encodeOnce((w) => {
         for (let i = 0; i < names.length; i++) writeStringAttribute(w, field, names[i] as string, values[i] as string);
-      });
-      this.attrs[id] = a;
-    }
-    if (fresh !== undefined) fresh[id] = a;
-    return a;
+      }),
+    );
   }
 
   /** Metric.name, description and unit. */

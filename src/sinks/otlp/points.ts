@@ -3,18 +3,21 @@
  *
  * Cumulative (default): a counter's point is its exported total since `series.created`, the start time that
  * tells a backend where the count began (the registry's counters never go backwards, so it never moves).
- * Delta: the change since this sink's previous flush, starting at that flush (or at `series.created` for a
- * series' first point). Delta state advances when a request is encoded: a request later dropped by a dead
- * peer loses its deltas, which is what delta temporality means.
+ * Delta: the change since this sink's previous flush, starting at that flush; a series' first point is all it
+ * counted since `series.created` and starts there (also when it took the id of a removed series). The per-series
+ * state is push/deltas.ts's, with its zero first-flush baseline turned off. Delta state advances when a
+ * request is encoded: a request later dropped by a dead peer loses its deltas, which is what delta
+ * temporality means.
  */
-import type { CounterSeries, HistogramSeries, Series } from '../../registry/index.js';
+import { PerSeries, type CounterSeries, type HistogramSeries, type Registry, type Series } from '../../registry/index.js';
+import { CounterDeltas, HistogramDeltas } from '../push/deltas.js';
 import { type NanoTime, type Temporality, nanoTime } from './model.js';
 
 /** A histogram point: per-bucket counts (not cumulative) with the +Inf bucket last. */
 export interface HistogramPoint {
-  counts: Float64Array;
-  count: number;
-  sum: number;
+  readonly counts: Float64Array;
+  readonly count: number;
+  readonly sum: number;
 }
 
 export class PointValues {
@@ -24,33 +27,25 @@ export class PointValues {
   /** The start time of the point last computed by `counter` or `histogram`. */
   start: NanoTime = nanoTime(0);
   private prev: NanoTime | undefined;
-  private created: (NanoTime | undefined)[] = [];
-  private lastValue = new Float64Array(0);
-  private seen = new Uint8Array(0);
-  private lastHist: (HistogramPoint | undefined)[] = [];
-  private readonly scratch: HistogramPoint = { counts: new Float64Array(0), count: 0, sum: 0 };
+  private readonly created = new PerSeries<NanoTime>();
+  private readonly counters = new CounterDeltas({ baselineAtFirstFlush: false });
+  private readonly histograms = new HistogramDeltas({ baselineAtFirstFlush: false });
 
   constructor(temporality: Temporality) {
     this.temporality = temporality;
   }
 
-  /** Starts a request at snapshot time `timeMs`; `capacity` is the registry's series capacity. */
-  begin(timeMs: number, capacity: number): void {
+  /** Starts a request for `registry` at snapshot time `timeMs`. */
+  begin(registry: Registry, timeMs: number): void {
     this.now = nanoTime(timeMs);
-    if (this.temporality === 'delta' && this.seen.length < capacity) {
-      const size = Math.max(capacity, this.seen.length * 2);
-      const seen = new Uint8Array(size);
-      seen.set(this.seen);
-      this.seen = seen;
-      const last = new Float64Array(size);
-      last.set(this.lastValue);
-      this.lastValue = last;
-    }
+    this.created.sync(registry);
   }
 
   /** Ends a request: the next delta starts here. */
   end(): void {
     this.prev = this.now;
+    this.counters.endFlush();
+    this.histograms.endFlush();
   }
 
   /** The value of a counter point; sets `start`. */
@@ -59,49 +54,23 @@ export class PointValues {
       this.start = this.createdOf(s);
       return s.value;
     }
-    const first = this.seen[s.id] === 0;
-    this.start = first || this.prev === undefined ? this.createdOf(s) : this.prev;
-    const v = s.value - (this.lastValue[s.id] as number);
-    this.lastValue[s.id] = s.value;
-    this.seen[s.id] = 1;
+    const v = this.counters.delta(s);
+    this.start = this.counters.first || this.prev === undefined ? this.createdOf(s) : this.prev;
     return v;
   }
 
-  /** A histogram point (a scratch object, valid until the next call); sets `start`. */
+  /** A histogram point (valid until the next call); sets `start`. */
   histogram(s: HistogramSeries): HistogramPoint {
     if (this.temporality === 'cumulative') {
       this.start = this.createdOf(s);
-      this.scratch.counts = s.counts;
-      this.scratch.count = s.count;
-      this.scratch.sum = s.sum;
-      return this.scratch;
+      return s;
     }
-    let last = this.lastHist[s.id];
-    this.start = last === undefined || this.prev === undefined ? this.createdOf(s) : this.prev;
-    if (last === undefined) {
-      last = { counts: new Float64Array(s.counts.length), count: 0, sum: 0 };
-      this.lastHist[s.id] = last;
-    }
-    const n = s.counts.length;
-    if (this.scratch.counts.length !== n) this.scratch.counts = new Float64Array(n);
-    const out = this.scratch.counts;
-    for (let i = 0; i < n; i++) {
-      out[i] = (s.counts[i] as number) - (last.counts[i] as number);
-      last.counts[i] = s.counts[i] as number;
-    }
-    this.scratch.count = s.count - last.count;
-    this.scratch.sum = s.sum - last.sum;
-    last.count = s.count;
-    last.sum = s.sum;
-    return this.scratch;
+    const d = this.histograms.delta(s);
+    this.start = d.first || this.prev === undefined ? this.createdOf(s) : this.prev;
+    return d;
   }
 
   private createdOf(s: Series): NanoTime {
-    let t = this.created[s.id];
-    if (t === undefined) {
-      t = nanoTime(s.created * 1000);
-      this.created[s.id] = t;
-    }
-    return t;
+    return this.created.get(s) ?? this.created.set(s, nanoTime(s.created * 1000));
   }
 }

@@ -34,7 +34,7 @@ export class OpenMetricsRenderer extends PlannedRenderer {
     super(labels, utf8('# EOF\n'));
   }
 
-  protected plan(registry: Registry, text: readonly string[], size: PlanSizer): FamilyPlan[] {
+  protected plan(registry: Registry, text: readonly (string | undefined)[], size: PlanSizer): FamilyPlan[] {
     const plan: FamilyPlan[] = [];
     for (const fam of registry.families()) {
       if (fam.series.length === 0) continue;

@@ -95,7 +95,7 @@ export abstract class PlannedRenderer implements ExpositionFormat {
    * The families of the registry as the format writes them, in order, with their text encoded through
    * `size` so the output bound is known. `text` is the escaped label text by series id.
    */
-  protected abstract plan(registry: Registry, text: readonly string[], size: PlanSizer): FamilyPlan[];
+  protected abstract plan(registry: Registry, text: readonly (string | undefined)[], size: PlanSizer): FamilyPlan[];
 
   render(registry: Registry): Buffer {
     return this.renderInto(registry, Buffer.allocUnsafe(this.maxBytes(registry)));

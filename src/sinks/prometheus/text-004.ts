@@ -25,7 +25,7 @@ export class Text004Renderer extends PlannedRenderer {
     super(labels);
   }
 
-  protected plan(registry: Registry, text: readonly string[], size: PlanSizer): FamilyPlan[] {
+  protected plan(registry: Registry, text: readonly (string | undefined)[], size: PlanSizer): FamilyPlan[] {
     const plan: FamilyPlan[] = [];
     for (const fam of registry.families()) {
       if (fam.series.length === 0) continue;

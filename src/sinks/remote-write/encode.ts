@@ -12,7 +12,7 @@
  * Requests hold at most `maxSamples` samples; a flush yields as many as it takes.
  */
 import { counterSampleName } from '../../declare/naming.js';
-import type { CounterSeries, Family, GaugeSeries, HistogramSeries, Registry, Series } from '../../registry/index.js';
+import { PerSeries, type CounterSeries, type Family, type GaugeSeries, type HistogramSeries, type Registry, type Series } from '../../registry/index.js';
 import { ProtoWriter, WIRE_LEN, encodeOnce } from '../protobuf/writer.js';
 import type { PushItem } from '../push/http-sender.js';
 import { formatGoFloat } from '../go-float.js';
@@ -68,12 +68,9 @@ interface FamilyShape {
 export class RemoteWriteEncoder {
   private readonly maxSamples: number;
   private readonly w = new ProtoWriter(256 * 1024);
-  /** Each live series' label blocks (one per time series it yields), by series id. */
-  private blocks: (Uint8Array[] | undefined)[] = [];
+  /** Each live series' label blocks (one per time series it yields). */
+  private readonly blocks = new PerSeries<Uint8Array[]>();
   private readonly shapes = new WeakMap<Family, FamilyShape>();
-  /** Ids with cached blocks, to find the ones that left. */
-  private live: number[] = [];
-  private generation = -1;
   private out: PushItem[] = [];
   private samples = 0;
   /** Encoded timestamp varint of the current flush. */
@@ -90,13 +87,13 @@ export class RemoteWriteEncoder {
     this.samples = 0;
     this.w.reset();
     this.ts = encodeOnce((w) => w.varint(Math.round(timeMs)));
-    const changed = registry.generation !== this.generation;
-    const seen = changed ? new Set<number>() : undefined;
+    // Series that left (their id may already belong to a new series) get staleness markers after the live ones.
+    const left: Uint8Array[][] = [];
+    this.blocks.sync(registry, (b) => left.push(b));
     for (const fam of registry.families()) {
       const kind = fam.decl.kind;
       for (const s of fam.series as readonly Series[]) {
         const blocks = this.blocksOf(fam, s);
-        seen?.add(s.id);
         if (kind === 'histogram') {
           const h = s as HistogramSeries;
           let cumulative = 0;
@@ -112,16 +109,7 @@ export class RemoteWriteEncoder {
         }
       }
     }
-    if (seen !== undefined) {
-      // Series came or went: the ones cached but not seen now have left; mark their time series stale.
-      for (const id of this.live) {
-        if (seen.has(id)) continue;
-        for (const b of this.blocks[id] ?? []) this.sample(b, undefined);
-        this.blocks[id] = undefined;
-      }
-      this.live = [...seen];
-      this.generation = registry.generation;
-    }
+    for (const blocks of left) for (const b of blocks) this.sample(b, undefined);
     this.cut();
     return this.out;
   }
@@ -155,7 +143,7 @@ export class RemoteWriteEncoder {
   }
 
   private blocksOf(fam: Family, s: Series): Uint8Array[] {
-    let b = this.blocks[s.id];
+    let b = this.blocks.get(s);
     if (b !== undefined) return b;
     const d = fam.decl;
     let shape = this.shapes.get(fam);
@@ -174,8 +162,6 @@ export class RemoteWriteEncoder {
       b.push(labelBlock(shape.plain, `${d.name}_sum`, v));
       b.push(labelBlock(shape.plain, `${d.name}_count`, v));
     }
-    // Adding a series bumps the registry generation, so encode() records it in `live` this same flush.
-    this.blocks[s.id] = b;
-    return b;
+    return this.blocks.set(s, b);
   }
 }

@@ -23,6 +23,7 @@
  * 2..255 characters is not sent, and a tag whose key is not 2..60 or whose value is not 1..120 characters is
  * left out (so an empty label value, which Prometheus treats as no label, is left out too).
  */
+import { PerSeries } from '../../registry/per-series.js';
 import type { Registry } from '../../registry/registry.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries, Series } from '../../registry/series.js';
 import type { HistogramDeltas } from '../push/deltas.js';
@@ -59,8 +60,8 @@ export interface SpectatordEncoderOptions {
 export class SpectatordEncoder {
   readonly histograms: SpectatordHistograms;
   readonly maxSamples: number;
-  /** Meter ids (name and tags) by series id; `null` for a series that cannot be sent. */
-  private readonly ids: (string | HistogramIds | null | undefined)[] = [];
+  /** Meter ids (name and tags) per series; `null` for a series that cannot be sent. */
+  private readonly ids = new PerSeries<string | HistogramIds | null>();
 
   constructor(opts: SpectatordEncoderOptions = {}) {
     this.histograms = opts.histograms ?? 'buckets';
@@ -89,6 +90,7 @@ export class SpectatordEncoder {
 
   /** Encodes every series. `deltas` is needed in distribution mode only. */
   encode(registry: Registry, deltas: HistogramDeltas | undefined, out: SpectatordOut): void {
+    this.ids.sync(registry);
     for (const fam of registry.families()) {
       const { kind, name, unit } = fam.decl;
       const labelNames = fam.labelNames;
@@ -97,15 +99,15 @@ export class SpectatordEncoder {
       if (kind === 'counter' || kind === 'gauge') {
         const type = kind === 'counter' ? 'C:' : 'g:';
         for (const s of series as (CounterSeries | GaugeSeries)[]) {
-          let id = this.ids[s.id];
-          if (id === undefined) id = this.ids[s.id] = this.meterId(name, labelNames, s.labelValues, out);
+          let id = this.ids.get(s);
+          if (id === undefined) id = this.ids.set(s, this.meterId(name, labelNames, s.labelValues, out));
           if (id === null || !Number.isFinite(s.value)) continue;
           out.line(type + (id as string) + ':' + String(s.value));
         }
       } else {
         for (const s of series as HistogramSeries[]) {
-          let ids = this.ids[s.id];
-          if (ids === undefined) ids = this.ids[s.id] = this.histogramIds(name, unit === 'seconds', labelNames, s, out);
+          let ids = this.ids.get(s);
+          if (ids === undefined) ids = this.ids.set(s, this.histogramIds(name, unit === 'seconds', labelNames, s, out));
           if (ids === null) continue;
           if (this.histograms === 'buckets') this.buckets(ids as HistogramIds, s, out);
           else if (deltas !== undefined) this.samples(ids as HistogramIds, s, deltas, out);

@@ -23,6 +23,7 @@
  * value are left out (in Prometheus, an empty label is no label). Non-finite gauge values (NaN, Inf) have no
  * StatsD form and are not sent.
  */
+import { PerSeries } from '../../registry/per-series.js';
 import type { Registry } from '../../registry/registry.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries, Series } from '../../registry/series.js';
 import type { CounterDeltas, HistogramDeltas } from '../push/deltas.js';
@@ -53,8 +54,8 @@ export type LineOut = (unit: string, lines: number) => void;
 export class StatsdEncoder {
   readonly dialect: StatsdTags;
   private readonly prefix: string;
-  /** Line parts by series id, built on first sight: a series' name and labels never change. */
-  private readonly parts: (LineParts | HistogramParts | undefined)[] = [];
+  /** Line parts per series, built on first sight: a series' name and labels never change. */
+  private readonly parts = new PerSeries<LineParts | HistogramParts>();
 
   constructor(dialect: StatsdTags, prefix = '') {
     this.dialect = dialect;
@@ -85,6 +86,7 @@ export class StatsdEncoder {
    * are taken from (and recorded in) the sink's own delta state.
    */
   encode(registry: Registry, counters: CounterDeltas, histograms: HistogramDeltas, out: LineOut): void {
+    this.parts.sync(registry);
     for (const fam of registry.families()) {
       const kind = fam.decl.kind;
       const name = fam.decl.name;
@@ -93,14 +95,14 @@ export class StatsdEncoder {
       const series = fam.series as readonly Series[];
       if (kind === 'counter') {
         for (const s of series as CounterSeries[]) {
-          const p = (this.parts[s.id] ??= this.lineParts(name, labelNames, s.labelValues)) as LineParts;
-          out(p.head + String(counters.delta(s.id, s.value)) + '|c' + p.tail, 1);
+          const p = (this.parts.get(s) ?? this.parts.set(s, this.lineParts(name, labelNames, s.labelValues))) as LineParts;
+          out(p.head + String(counters.delta(s)) + '|c' + p.tail, 1);
         }
       } else if (kind === 'gauge') {
         for (const s of series as GaugeSeries[]) {
           const v = s.value;
           if (!Number.isFinite(v)) continue;
-          const p = (this.parts[s.id] ??= this.lineParts(name, labelNames, s.labelValues)) as LineParts;
+          const p = (this.parts.get(s) ?? this.parts.set(s, this.lineParts(name, labelNames, s.labelValues))) as LineParts;
           if (v < 0) out(p.head + '0|g' + p.tail + '\n' + p.head + String(v) + '|g' + p.tail, 2);
           else out(p.head + String(v) + '|g' + p.tail, 1);
         }
@@ -113,11 +115,12 @@ export class StatsdEncoder {
   }
 
   private histogram(name: string, labelNames: readonly string[], s: HistogramSeries, deltas: HistogramDeltas, out: LineOut): void {
-    const p = (this.parts[s.id] ??= {
-      count: this.lineParts(`${name}_count`, labelNames, s.labelValues),
-      sum: this.lineParts(`${name}_sum`, labelNames, s.labelValues),
-      buckets: s.bounds.map((b) => this.lineParts(`${name}_bucket`, labelNames, s.labelValues, ['le', String(b)])),
-    }) as HistogramParts;
+    const p = (this.parts.get(s) ??
+      this.parts.set(s, {
+        count: this.lineParts(`${name}_count`, labelNames, s.labelValues),
+        sum: this.lineParts(`${name}_sum`, labelNames, s.labelValues),
+        buckets: s.bounds.map((b) => this.lineParts(`${name}_bucket`, labelNames, s.labelValues, ['le', String(b)])),
+      })) as HistogramParts;
     const d = deltas.delta(s);
     out(p.count.head + String(d.count) + '|c' + p.count.tail, 1);
     out(p.sum.head + String(d.sum) + '|c' + p.sum.tail, 1);

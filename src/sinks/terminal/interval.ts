@@ -76,7 +76,7 @@ export class IntervalTracker {
         let total = 0;
         for (const s of fam.series) {
           const v = (s as CounterSeries).value;
-          const d = this.counters.delta(s.id, v);
+          const d = this.counters.delta(s as CounterSeries);
           rows.push({ s, delta: d });
           delta += d;
           total += v;

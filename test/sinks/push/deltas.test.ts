@@ -19,21 +19,25 @@ test('counter deltas: first flush is the baseline, later flushes the change; lat
   const a = fam.events.with({ cpu: '0' });
   a.absolute(1_000_000); // counted since boot before the agent started
   const d = new CounterDeltas();
-  assert.equal(d.delta(a.id, a.value), 0);
+  assert.equal(d.delta(a), 0);
   d.endFlush();
   a.absolute(1_000_250);
-  assert.equal(d.delta(a.id, a.value), 250);
+  assert.equal(d.delta(a), 250);
   const b = fam.events.with({ cpu: '1' }); // appears after the first flush
   b.inc(7);
-  assert.equal(d.delta(b.id, b.value), 7);
-  assert.equal(d.delta(a.id, a.value), 0, 'no change, no delta');
+  assert.equal(d.delta(b), 7);
+  assert.equal(d.delta(a), 0, 'no change, no delta');
   d.endFlush();
   // Two sinks keep separate baselines.
   const other = new CounterDeltas();
-  assert.equal(other.delta(a.id, a.value), 0);
+  assert.equal(other.delta(a), 0);
   // Ids beyond the initial arrays grow them.
-  assert.equal(d.delta(10_000, 5), 5);
-  assert.equal(d.delta(10_000, 9), 4);
+  let far = b;
+  for (let cpu = 2; far.id < 200; cpu++) far = fam.events.with({ cpu: String(cpu) });
+  far.inc(5);
+  assert.equal(d.delta(far), 5);
+  far.inc(4);
+  assert.equal(d.delta(far), 4);
 });
 
 test('histogram deltas: per-bucket, count and sum changes with the same first-flush rule', () => {
