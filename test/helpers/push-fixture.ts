@@ -1,7 +1,8 @@
 /**
  * One registry the golden tests of every push format share: labelled counters (one label value needing
  * sanitising, one empty), gauges positive, negative and NaN, a histogram, and a series that appears after
- * the first flush. `first()` sets the state before the first flush, `second()` the changes before the second.
+ * the first flush. `first()` sets the state before the first flush, `second()` the changes before the second,
+ * `third()` churns labels so that new series take the ids of removed ones (see there).
  */
 import { counter, defineStats, gauge, histogram, log2Buckets } from '../../src/declare/index.js';
 import { Registry } from '../../src/registry/index.js';
@@ -26,7 +27,7 @@ export const slotStats = defineStats({
   stats: { slice: histogram({ help: 'Slice used, log2 slots', buckets: log2Buckets(3) }) },
 });
 
-export function goldenRegistry(): { registry: Registry; first(): void; second(): void; snapshot(timeMs?: number, final?: boolean): Snapshot } {
+export function goldenRegistry(): { registry: Registry; first(): void; second(): void; third(): void; snapshot(timeMs?: number, final?: boolean): Snapshot } {
   const registry = new Registry();
   const f = registry.register(goldenStats);
   const local = f.dispatched.with({ path: 'local dsq', node: '0' });
@@ -50,6 +51,28 @@ export function goldenRegistry(): { registry: Registry; first(): void; second():
       const h = f.latency.with();
       h.observe(2);
       h.observe(2);
+    },
+    /**
+     * Removes three series and creates three that take their ids (the free list is last-in first-out): a new
+     * `latency` series (same empty label set, counting from zero) takes the old one's id, a counter
+     * `{path="remote",node="2"}` takes the id of the gauge `lag{layer="batch"}`, and a gauge
+     * `lag{layer="interactive"}` the id of the counter `{path="local dsq",node="0"}`. So a sink that keyed
+     * anything by id alone would show old label text, the wrong kind's state, or a delta against the old value.
+     */
+    third() {
+      const gone = [local.id, f.lag.with({ layer: 'batch' }).id, f.latency.with().id];
+      f.dispatched.remove(['local dsq', '0']);
+      f.lag.remove(['batch']);
+      f.latency.remove([]);
+      const h = f.latency.with();
+      h.observe(0.5);
+      const remote = f.dispatched.with({ path: 'remote', node: '2' });
+      remote.inc(4);
+      const interactive = f.lag.with({ layer: 'interactive' });
+      interactive.set(1.5);
+      odd.inc(1);
+      const took = [interactive.id, remote.id, h.id];
+      if (took.join() !== gone.join()) throw new Error(`fixture: new series took ids ${took.join()}, expected the removed ${gone.join()}`);
     },
     snapshot: (timeMs = 1_700_000_000_000, final = false) => ({ registry, timeMs, intervalSeconds: 2, final }),
   };

@@ -54,6 +54,32 @@ test('jsonl golden: one object per interval, appended to the file, counters with
   assert.equal(readFileSync(path, 'utf8').split('\n').length, 4);
 });
 
+test('jsonl: a series that takes the id of a removed series has its own labels and a delta from zero', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'scx-jsonl-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'out.jsonl');
+  const fx = goldenRegistry();
+  const sink = new JsonlSink({ path });
+  await sink.start({ registry: fx.registry, log: memoryLogger() });
+  for (const [i, step] of [() => fx.first(), () => fx.second(), () => fx.third()].entries()) {
+    step();
+    sink.flush(fx.snapshot(1_700_000_000_000 + 2000 * i));
+  }
+  await sink.close(2000);
+  const third = (readFileSync(path, 'utf8').split('\n')[2] ?? '').replace(/^.*"metrics":\[/, '').replace(/\]\}$/, '');
+  assert.equal(
+    third,
+    '{"name":"scx_dispatched_total","kind":"counter","labels":{"path":"a:b|c,d#e@f/g.h","node":""},"value":4,"delta":1},' +
+      '{"name":"scx_dispatched_total","kind":"counter","labels":{"path":"new","node":"1"},"value":3,"delta":0},' +
+      '{"name":"scx_dispatched_total","kind":"counter","labels":{"path":"remote","node":"2"},"value":4,"delta":4},' +
+      '{"name":"scx_queued","kind":"gauge","labels":{},"value":7},' +
+      '{"name":"scx_lag_seconds","kind":"gauge","labels":{"layer":"x"},"value":null},' +
+      '{"name":"scx_lag_seconds","kind":"gauge","labels":{"layer":"interactive"},"value":1.5},' +
+      '{"name":"scx_latency_seconds","kind":"histogram","labels":{},"count":1,"sum":0.5,"bounds":[1,10],"counts":[1,0,0]},' +
+      '{"name":"scx_metrics_sink_dropped_total","kind":"counter","labels":{"sink":"jsonl"},"value":0,"delta":0}',
+  );
+});
+
 test('jsonl: a file that cannot be opened stops the start with the path and the reason', async () => {
   const sink = new JsonlSink({ path: '/nonexistent-dir-scx/out.jsonl' });
   const fx = goldenRegistry();

@@ -251,3 +251,49 @@ test('otlp: a series removed and re-added starts a new count from its new creati
   assert.equal(readded?.asDouble, 1);
   assert.equal(readded?.startTimeUnixNano, '1700000002000000000');
 });
+
+test('otlp: a series that takes the id of a removed one has its own attributes; its first point starts at its creation', (t) => {
+  type Dp = { asDouble?: number; count?: string; sum?: number; bucketCounts?: string[]; startTimeUnixNano: string; attributes?: { key: string; value: { stringValue: string } }[] };
+  type M = { name: string; sum?: { dataPoints: Dp[] }; histogram?: { dataPoints: Dp[] } };
+  for (const temporality of ['cumulative', 'delta'] as const) {
+    for (const encoding of ['pb', 'json'] as const) {
+      const { reg, fams } = filled(t, 1_700_000_000_000);
+      const enc = encoders(temporality)[encoding];
+      const metrics = (b: Uint8Array): Map<string, M> => {
+        const v = (encoding === 'pb' ? toJsonView(Req, Req.decode(b)) : JSON.parse(Buffer.from(b).toString('utf8'))) as { resourceMetrics: { scopeMetrics: { metrics: M[] }[] }[] };
+        return new Map((v.resourceMetrics[0]?.scopeMetrics[0]?.metrics ?? []).map((m) => [m.name, m]));
+      };
+      enc.encode(reg, 1_700_000_001_000);
+      const oldCounter = fams.dispatched.with({ cpu: '0', path: 'local' });
+      const oldHist = fams.latency.with();
+      oldCounter.inc(100);
+      enc.encode(reg, 1_700_000_002_000);
+      fams.dispatched.remove(['0', 'local']);
+      fams.latency.remove([]);
+      t.mock.timers.enable({ apis: ['Date'], now: 1_700_000_002_500 });
+      const h = fams.latency.with(); // takes the latency id (the free list is last in, first out)
+      const c = fams.dispatched.with({ cpu: '9', path: 'global' }); // takes the counter's
+      t.mock.timers.reset();
+      assert.deepEqual([c.id, h.id], [oldCounter.id, oldHist.id], `${temporality} ${encoding}: ids reused`);
+      c.inc(2);
+      h.observe(0.05);
+      const m = metrics(enc.encode(reg, 1_700_000_003_000).body);
+      const dps = m.get('scx_dispatched')?.sum?.dataPoints ?? [];
+      assert.equal(dps.length, 2);
+      const fresh = dps[1];
+      assert.deepEqual(fresh?.attributes, [{ key: 'cpu', value: { stringValue: '9' } }, { key: 'path', value: { stringValue: 'global' } }], `${temporality} ${encoding}: its own attributes`);
+      assert.equal(fresh?.asDouble, 2, `${temporality} ${encoding}: everything since creation, not against the old series' 107`);
+      assert.equal(fresh?.startTimeUnixNano, '1700000002500000000', `${temporality} ${encoding}: starts at its creation`);
+      const hp = m.get('scx_latency_seconds')?.histogram?.dataPoints[0];
+      assert.deepEqual(hp?.bucketCounts, ['0', '0', '1', '0'], `${temporality} ${encoding}`);
+      assert.equal(hp?.count, '1');
+      assert.equal(hp?.sum, 0.05);
+      assert.equal(hp?.startTimeUnixNano, '1700000002500000000');
+      // The next delta is measured from this flush.
+      c.inc(3);
+      const after = metrics(enc.encode(reg, 1_700_000_004_000).body).get('scx_dispatched')?.sum?.dataPoints[1];
+      assert.equal(after?.asDouble, temporality === 'delta' ? 3 : 5);
+      assert.equal(after?.startTimeUnixNano, temporality === 'delta' ? '1700000003000000000' : '1700000002500000000');
+    }
+  }
+});

@@ -11,6 +11,7 @@ import { counter, defineStats } from '../../../src/declare/index.js';
 import { memoryLogger } from '../../../src/log.js';
 import { OpenMetricsRenderer } from '../../../src/sinks/prometheus/openmetrics.js';
 import { PrometheusSink } from '../../../src/sinks/prometheus/server.js';
+import { SeriesLabels } from '../../../src/sinks/prometheus/series-labels.js';
 import { Text004Renderer } from '../../../src/sinks/prometheus/text-004.js';
 import { hasCommand, needPeer } from '../../helpers/peers.js';
 import { ODD_VALUES, fixtureRegistry, fixtureStats } from './fixture.js';
@@ -34,6 +35,34 @@ test('promtool check metrics accepts the text 0.0.4 exposition with no lint find
   assert.equal(r.status, 0);
   // The check has teeth: the OpenMetrics text (escaped quote in HELP, # EOF) is refused by the 0.0.4 parser.
   assert.notEqual(promtool(new OpenMetricsRenderer().render(registry).toString()).status, 0);
+});
+
+test('a series that takes the id of a removed one is rendered with its own labels, and promtool accepts the text', (t) => {
+  if (!needPeer(t, hasCommand(PROMTOOL, ['--version']), 'promtool (Debian package prometheus)')) return;
+  const { registry, fam } = fixtureRegistry();
+  const labels = new SeriesLabels();
+  const text = new Text004Renderer(labels);
+  const om = new OpenMetricsRenderer(labels);
+  text.render(registry);
+  om.render(registry); // both renderers and the shared label cache now hold every series' text
+  const gone = [fam.busy.with({ cpu: '0', mode: 'user' }).id, fam.odd_labels.with({ value: 'back\\slash' }).id];
+  assert.ok(fam.busy.remove(['0', 'user']));
+  assert.ok(fam.odd_labels.remove(['back\\slash']));
+  const special = fam.special.with({ kind: 'after "churn"' }); // takes the odd_labels id (last in, first out)
+  special.set(2);
+  const busy = fam.busy.with({ cpu: '7', mode: 'system' });
+  busy.inc(0.5);
+  assert.deepEqual([busy.id, special.id], gone, 'the new series took the removed ids');
+  const out = text.render(registry).toString();
+  // Exactly what a renderer that never saw the removed series writes.
+  assert.equal(out, new Text004Renderer().render(registry).toString());
+  assert.equal(om.render(registry).toString(), new OpenMetricsRenderer().render(registry).toString());
+  assert.match(out, /^fx_busy_seconds_total\{cpu="7",mode="system"\} 0\.5$/m);
+  assert.match(out, /^fx_special\{kind="after \\"churn\\""\} 2$/m);
+  assert.doesNotMatch(out, /mode="user"|value="back/);
+  const r = promtool(out);
+  assert.equal(r.output, '');
+  assert.equal(r.status, 0);
 });
 
 interface PyFamily {

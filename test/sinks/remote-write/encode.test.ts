@@ -89,6 +89,34 @@ test('remote_write: a series that leaves gets the staleness marker NaN 0x7ff0000
   assert.deepEqual(decodeWriteRequest(next?.body ?? new Uint8Array()).map(seriesKey), ['scx_dispatched_total{cpu="0",path="local"}']);
 });
 
+test('remote_write: a series that takes the id of a removed one gets its own labels; the removed one is marked stale', () => {
+  const reg = new Registry();
+  const f = reg.register(stats);
+  const old = f.dispatched.with({ path: 'global', cpu: '1' });
+  old.inc(50);
+  const enc = new RemoteWriteEncoder(2000);
+  enc.encode(reg, 1000);
+  f.dispatched.remove(['global', '1']);
+  const h = f.latency.with(); // a histogram now: three time series on the id the counter had
+  h.observe(0.25);
+  assert.equal(h.id, old.id, 'the new series took the removed one\'s id');
+  const [req] = enc.encode(reg, 2000);
+  const series = decodeWriteRequest(req?.body ?? new Uint8Array());
+  assert.deepEqual(
+    series.map((x) => [seriesKey(x), x.samples.map((v) => [Number.isNaN(v.value) ? 'stale' : v.value, v.timestamp])]),
+    [
+      ['scx_latency_seconds_bucket{le="0.5"}', [[1, 2000]]],
+      ['scx_latency_seconds_bucket{le="1e+06"}', [[1, 2000]]],
+      ['scx_latency_seconds_bucket{le="+Inf"}', [[1, 2000]]],
+      ['scx_latency_seconds_sum', [[0.25, 2000]]],
+      ['scx_latency_seconds_count', [[1, 2000]]],
+      ['scx_dispatched_total{cpu="1",path="global"}', [['stale', 2000]]],
+    ],
+  );
+  const [next] = enc.encode(reg, 3000);
+  assert.equal(decodeWriteRequest(next?.body ?? new Uint8Array()).length, 5, 'marked stale once');
+});
+
 test('remote_write: requests hold at most max-samples samples', () => {
   const reg = new Registry();
   const f = reg.register(stats);

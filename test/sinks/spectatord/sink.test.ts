@@ -72,6 +72,31 @@ test('spectatord golden: C monotonic counters, g gauges, histogram buckets as mo
   ]);
 });
 
+test('spectatord: a series that takes the id of a removed series gets its own meter id and values', async () => {
+  const buckets = await run({}, [(fx) => fx.first(), (fx) => fx.second(), (fx) => fx.third()]);
+  assert.equal(
+    buckets.datagrams[2],
+    [
+      'C:scx_dispatched,path=a_b_c_d_e_f_g.h:4',
+      'C:scx_dispatched,path=new,node=1:3',
+      'C:scx_dispatched,path=remote,node=2:4',
+      'g:scx_queued:7',
+      'g:scx_lag_seconds,layer=interactive:1.5',
+      'C:scx_latency_seconds_count:1',
+      'C:scx_latency_seconds_sum:0.5',
+      'C:scx_latency_seconds_bucket,le=1:1',
+      'C:scx_latency_seconds_bucket,le=10:1',
+      'C:scx_metrics_sink_dropped,sink=spectatord:0',
+    ].join('\n'),
+  );
+  // Distribution mode: the new latency series' one observation since it was created, not a delta against the old one.
+  const dist = await run({ histograms: 'distribution' }, [(fx) => fx.first(), (fx) => fx.second(), (fx) => fx.third()]);
+  assert.deepEqual(
+    (dist.datagrams[2] ?? '').split('\n').filter((l) => l.startsWith('T:')),
+    ['T:scx_latency_seconds:0.5'],
+  );
+});
+
 test('spectatord: every line parses per the protocol table; the daemon’s delta arithmetic gives the interval’s counts', async () => {
   const { datagrams } = await run({}, [(fx) => fx.first(), (fx) => fx.second()]);
   // The daemon's MonotonicCounter: the first sample is a baseline, then the delta between samples.

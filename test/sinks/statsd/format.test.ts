@@ -17,18 +17,23 @@ import { hasCommand, needPeer } from '../../helpers/peers.js';
 
 type Opts = Omit<StatsdSinkOptions, 'target'>;
 
-/** Runs the fixture's two flushes through a StatsD sink to a real UDP socket; returns the datagrams. */
-async function twoFlushes(opts: Opts): Promise<{ datagrams: string[]; dropped: number; log: string[] }> {
+type Fixture = ReturnType<typeof goldenRegistry>;
+
+/** Runs the fixture's flushes (its first two unless told) through a StatsD sink to a real UDP socket; returns the datagrams. */
+async function flushes(
+  opts: Opts,
+  steps: readonly ((fx: Fixture) => void)[] = [(fx) => fx.first(), (fx) => fx.second()],
+): Promise<{ datagrams: string[]; dropped: number; log: string[] }> {
   const rx = await udpReceiver();
   try {
     const fx = goldenRegistry();
     const log = memoryLogger();
     const sink = new StatsdSink({ target: { kind: 'udp', host: '127.0.0.1', port: rx.port }, ...opts });
     await sink.start({ registry: fx.registry, log });
-    fx.first();
-    sink.flush(fx.snapshot());
-    fx.second();
-    sink.flush(fx.snapshot());
+    for (const step of steps) {
+      step(fx);
+      sink.flush(fx.snapshot());
+    }
     await sink.datagrams?.idle();
     const sent = sink.datagrams?.sentDatagrams ?? 0;
     await waitFor(() => rx.datagrams.length === sent, 10_000, `${sent} datagrams`);
@@ -41,7 +46,7 @@ async function twoFlushes(opts: Opts): Promise<{ datagrams: string[]; dropped: n
 }
 
 test('statsd golden: DogStatsD tags, first flush is the baseline, second the deltas', async () => {
-  const { datagrams } = await twoFlushes({ tags: 'dogstatsd' });
+  const { datagrams } = await flushes({ tags: 'dogstatsd' });
   assert.deepEqual(datagrams, [
     [
       'scx_dispatched:0|c|#path:local_dsq,node:0',
@@ -70,8 +75,28 @@ test('statsd golden: DogStatsD tags, first flush is the baseline, second the del
   ]);
 });
 
+test('statsd: a series that takes the id of a removed series gets its own line and counts from zero', async () => {
+  const { datagrams } = await flushes({ tags: 'dogstatsd' }, [(fx) => fx.first(), (fx) => fx.second(), (fx) => fx.third()]);
+  assert.equal(datagrams.length, 3);
+  assert.equal(
+    datagrams[2],
+    [
+      'scx_dispatched:1|c|#path:a_b_c_d_e_f/g.h',
+      'scx_dispatched:0|c|#path:new,node:1',
+      'scx_dispatched:4|c|#path:remote,node:2',
+      'scx_queued:7|g',
+      'scx_lag_seconds:1.5|g|#layer:interactive',
+      'scx_latency_seconds_count:1|c',
+      'scx_latency_seconds_sum:0.5|c',
+      'scx_latency_seconds_bucket:1|c|#le:1',
+      'scx_latency_seconds_bucket:1|c|#le:10',
+      'scx_metrics_sink_dropped:0|c|#sink:statsd',
+    ].join('\n'),
+  );
+});
+
 test('statsd golden: Telegraf tags in the name', async () => {
-  const { datagrams } = await twoFlushes({ tags: 'telegraf' });
+  const { datagrams } = await flushes({ tags: 'telegraf' });
   assert.equal(
     datagrams[1],
     [
@@ -91,7 +116,7 @@ test('statsd golden: Telegraf tags in the name', async () => {
 });
 
 test('statsd golden: plain StatsD, labels as path segments, with a prefix', async () => {
-  const { datagrams } = await twoFlushes({ tags: 'none', prefix: 'host-1.' });
+  const { datagrams } = await flushes({ tags: 'none', prefix: 'host-1.' });
   assert.equal(
     datagrams[1],
     [
@@ -124,7 +149,7 @@ const SECOND_UNITS = [
 ];
 
 test('statsd: datagrams never exceed --statsd-max-packet and a negative gauge pair is never split', async () => {
-  const { datagrams, dropped } = await twoFlushes({ tags: 'dogstatsd', maxPacket: 70 });
+  const { datagrams, dropped } = await flushes({ tags: 'dogstatsd', maxPacket: 70 });
   assert.ok(datagrams.length > 2, 'the flushes needed several datagrams');
   assert.ok(datagrams.every((d) => d.length <= 70));
   const second = datagrams.slice(datagrams.findIndex((d) => d.startsWith('scx_dispatched:5|c')));
@@ -134,7 +159,7 @@ test('statsd: datagrams never exceed --statsd-max-packet and a negative gauge pa
 });
 
 test('statsd: a unit longer than --statsd-max-packet is not sent, and is counted and logged', async () => {
-  const { datagrams, dropped, log } = await twoFlushes({ tags: 'dogstatsd', maxPacket: 40 });
+  const { datagrams, dropped, log } = await flushes({ tags: 'dogstatsd', maxPacket: 40 });
   assert.ok(datagrams.every((d) => d.length <= 40));
   const got = datagrams.flatMap((d) => d.split('\n'));
   const fits = SECOND_UNITS.filter((u) => u.length <= 40).flatMap((u) => u.split('\n'));

@@ -6,6 +6,7 @@ import { TerminalSink } from '../../../src/sinks/terminal/sink.js';
 import { quantile } from '../../../src/sinks/terminal/interval.js';
 import { memoryLogger } from '../../../src/log.js';
 import { textCollector } from '../../helpers/fixtures.js';
+import { goldenRegistry } from '../../helpers/push-fixture.js';
 
 const rusty = defineStats({
   name: 'rusty',
@@ -76,6 +77,41 @@ test('json report: one object per interval with the same numbers', async () => {
   });
   const second = JSON.parse(lines[1] as string) as { counters: { delta: number }[] };
   assert.equal(second.counters[0]?.delta, 0);
+});
+
+test('text report: a series that takes the id of a removed series is reported under its own labels, counting from zero', async () => {
+  const fx = goldenRegistry();
+  const out = textCollector();
+  const sink = new TerminalSink({ format: 'text', colour: false, out: out.stream });
+  await sink.start({ registry: fx.registry, log: memoryLogger() });
+  fx.first();
+  sink.flush(fx.snapshot(0));
+  fx.second();
+  sink.flush(fx.snapshot(Date.UTC(2026, 10, 27, 6, 0, 0)));
+  const before = out.text().length;
+  fx.third();
+  sink.flush(fx.snapshot(Date.UTC(2026, 10, 27, 6, 0, 2)));
+  assert.equal(
+    out.text().slice(before),
+    [
+      'scx-metrics 2026-11-27 06:00:02  interval 2.00s',
+      'Counters:',
+      '  scx_dispatched_total: 5 [2.5/s]',
+      '    path=remote,node=2: 4 (80.0%) [2/s]',
+      '    path=a:b|c,d#e@f/g.h,node=: 1 (20.0%) [0.5/s]',
+      '    path=new,node=1: 0 (0.0%) [0/s]',
+      '  scx_metrics_sink_dropped_total: 0 [0/s]',
+      '    terminal: 0 (0.0%) [0/s]',
+      'Gauges:',
+      '  scx_queued: 7',
+      '  scx_lag_seconds:',
+      '    x: NaN',
+      '    interactive: 1.5',
+      'Histograms:',
+      '  scx_latency_seconds: count=1 mean=0.5 p50=0.5 p99=0.99',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('quantile interpolates inside buckets like histogram_quantile', () => {
