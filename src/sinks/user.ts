@@ -22,8 +22,10 @@
  *   wait on the network in `flush`; queue and send on your own (see src/sinks/push/queue.ts).
  * - Reading: `registry.families()` gives each Family: `decl` (`name`, `kind` counter|gauge|histogram, `help`,
  *   `unit`, `labels`), `labelNames`, and `series`, each with `labelValues` (in `labelNames` order), a dense
- *   registry-wide `id` for per-series arrays, and its numbers: counters and gauges `value` (counters are
- *   monotonic totals); histograms `bounds`, per-bucket `counts` (the last is +Inf), `count`, `sum`.
+ *   registry-wide `id` for per-series arrays, a `serial`, and its numbers: counters and gauges `value`
+ *   (counters are monotonic totals); histograms `bounds`, per-bucket `counts` (the last is +Inf), `count`, `sum`.
+ * - Ids are reused once a series is removed: state kept by `id` belongs to the series whose `serial` was
+ *   recorded with it (`PerSeries` from the package does this; the rule is in registry/series.ts).
  * - Exposed names: a counter's family name has no `_total`; Prometheus and `describe` add it.
  * - An exception from `flush` (or a promise it returns that rejects) is caught, counted in
  *   `scx_metrics_sink_errors_total{sink=<name>}` and logged once; the agent and other sinks go on.
