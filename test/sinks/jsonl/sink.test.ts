@@ -25,13 +25,19 @@ const SECOND =
   '{"name":"scx_latency_seconds","kind":"histogram","labels":{},"count":5,"sum":59.5,"bounds":[1,10],"counts":[1,3,1]},' +
   '{"name":"scx_metrics_sink_dropped_total","kind":"counter","labels":{"sink":"jsonl"},"value":0,"delta":0}]}';
 
-test('jsonl golden: one object per interval, appended to the file, counters with value and delta', async (t) => {
+/** A started sink writing to out.jsonl in a fresh directory (removed after the test), on the golden registry. */
+async function fileSink(t: TestContext): Promise<{ path: string; fx: ReturnType<typeof goldenRegistry>; sink: JsonlSink }> {
   const dir = mkdtempSync(join(tmpdir(), 'scx-jsonl-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'out.jsonl');
   const fx = goldenRegistry();
   const sink = new JsonlSink({ path });
   await sink.start({ registry: fx.registry, log: memoryLogger() });
+  return { path, fx, sink };
+}
+
+test('jsonl golden: one object per interval, appended to the file, counters with value and delta', async (t) => {
+  const { path, fx, sink } = await fileSink(t);
   fx.first();
   sink.flush(fx.snapshot(1_700_000_000_000));
   fx.second();
@@ -55,12 +61,7 @@ test('jsonl golden: one object per interval, appended to the file, counters with
 });
 
 test('jsonl: a series that takes the id of a removed series has its own labels and a delta from zero', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'scx-jsonl-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'out.jsonl');
-  const fx = goldenRegistry();
-  const sink = new JsonlSink({ path });
-  await sink.start({ registry: fx.registry, log: memoryLogger() });
+  const { path, fx, sink } = await fileSink(t);
   for (const [i, step] of [() => fx.first(), () => fx.second(), () => fx.third()].entries()) {
     step();
     sink.flush(fx.snapshot(1_700_000_000_000 + 2000 * i));
