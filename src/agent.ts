@@ -47,6 +47,14 @@ export class Agent {
   private running = false;
   private stopping: Promise<void> | undefined;
   private ticking: Promise<void> | undefined;
+  /** Sinks that said their output is gone for good. */
+  private readonly endedSinks = new Set<Sink>();
+  private allEnded!: () => void;
+  /**
+   * Resolves once every sink has said its output is gone for good (`SinkContext.ended`: the report's reader
+   * went away); never when there are no sinks. The agent keeps running: the caller decides (the CLI stops).
+   */
+  readonly outputsGone = new Promise<void>((resolve) => (this.allEnded = resolve));
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
@@ -76,7 +84,9 @@ export class Agent {
   /** Attaches sources, starts sinks (a sink that cannot start rejects), and takes the first collection. */
   async start(): Promise<void> {
     await Promise.all(this.states.map((st) => this.attach(st)));
-    for (const sink of this.opts.sinks) await sink.start?.({ registry: this.registry, log: this.log });
+    for (const sink of this.opts.sinks) {
+      await sink.start?.({ registry: this.registry, log: this.log, ended: (why) => this.sinkEnded(sink, why) });
+    }
     await this.collect();
     // The first flush gives push sinks and the report their baseline: counters read from cumulative sources
     // start far from zero, and the first interval's deltas are taken against this.
@@ -130,6 +140,14 @@ export class Agent {
       await Promise.all(this.states.map(async (st) => bounded(Promise.resolve().then(() => st.source.close?.()), deadline)));
     })();
     return this.stopping;
+  }
+
+  /** A sink's output is gone: said once while others go on; the last one going is no news (`cmd | head`). */
+  private sinkEnded(sink: Sink, why: string): void {
+    if (this.endedSinks.has(sink)) return;
+    this.endedSinks.add(sink);
+    if (this.endedSinks.size < this.opts.sinks.length) this.log.warn(why);
+    else this.allEnded();
   }
 
   /**

@@ -64,7 +64,6 @@ export async function monitorCommand(values: FlagValues): Promise<number> {
       if (!client.connected) {
         try {
           await client.connect();
-          log.clear('monitor:down', `connected to ${path}`);
         } catch (err) {
           const msg = err instanceof ScxStatsUnavailableError ? `stats server not available at ${path} (${err.code}), retrying...` : errorMessage(err);
           log.once('monitor:down', msg);
@@ -95,7 +94,8 @@ export async function monitorCommand(values: FlagValues): Promise<number> {
         await sleep(1000, stopped);
         continue;
       }
-      log.clear('monitor:down');
+      // Cleared on an answer, not on connect: a socket that accepts and hangs up is still down, and said once.
+      log.clear('monitor:down', `connected to ${path}`);
       const time = new Date();
       process.stdout.write(json ? `${JSON.stringify({ time: time.toISOString(), target, stats: resp })}\n` : formatReport(resp, { time, plan, overlay, target }));
       printed++;

@@ -1,4 +1,7 @@
-/** `scx-metrics run`: build sources and sinks from flags, run the agent until SIGINT/SIGTERM. */
+/**
+ * `scx-metrics run`: build sources and sinks from flags, run the agent until SIGINT/SIGTERM, or until every
+ * sink's output is gone (`run | head`: the report was the only output and its reader exited).
+ */
 import { Agent } from '../agent.js';
 import { createLogger, errorMessage } from '../log.js';
 import { createSinks, createSources, pluginFlags } from './catalog.js';
@@ -41,7 +44,8 @@ export async function runCommand(values: FlagValues): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   agent.run();
-  await stopped;
+  // Like any tool in a pipeline, the agent ends quietly when the reader of its only output goes away.
+  await Promise.race([stopped, agent.outputsGone]);
   await agent.stop();
   return 0;
 }

@@ -21,6 +21,19 @@ export interface Snapshot {
 export interface SinkContext {
   readonly registry: Registry;
   readonly log: Logger;
+  /**
+   * Tells the agent that this sink's output is gone for good (the reader of its pipe went away) and says
+   * why in one line. While other sinks remain the agent logs `why` once; when none remains it says nothing
+   * and ends (`Agent.outputsGone`), as a pipeline tool does when its reader exits. Absent in contexts built
+   * outside an agent: see `outputGone`.
+   */
+  readonly ended?: (why: string) => void;
+}
+
+/** Reports a sink's output as gone for good: to the agent when there is one, else as a warning. */
+export function outputGone(ctx: SinkContext, why: string): void {
+  if (ctx.ended !== undefined) ctx.ended(why);
+  else ctx.log.warn(why);
 }
 
 export interface Sink {

@@ -64,18 +64,24 @@ test('monitor --json prints one object per interval; --target and --arg reach th
   }
 });
 
-test('monitor waits for a scheduler that is not up yet (said once), and stops cleanly on SIGINT', async () => {
+test('monitor waits for a scheduler that is not up yet (said once over several retries), and stops cleanly on SIGINT', async () => {
   const free = TestStatsServer.freePath();
   const child = startCli(['monitor', '--scx-stats', free.path, '--interval', '0.1']);
   let server: TestStatsServer | undefined;
+  const retrying = (): string[] => child.output().stderr.match(/^.*retrying.*$/gm) ?? [];
   try {
-    await waitFor(() => child.output().stderr.includes('retrying'), 10_000, 'the retry message');
-    await new Promise((r) => setTimeout(r, 1500)); // more than one retry
-    assert.equal((child.output().stderr.match(/stats server not available at .*stats \(ENOENT\), retrying\.\.\./g) ?? []).length, 1);
+    await waitFor(() => retrying().length > 0, 10_000, 'the retry message');
+    // Then a scheduler still starting up: its socket is there but hangs up at once, so every retry is a
+    // connection the server counts. Three of them after the message, and it is still the only one.
     const sim = new RustySim(1, 1);
-    server = await TestStatsServer.start({ meta: rustyMeta, targets: { top: sim.open } }, free.path);
+    const up = await TestStatsServer.start({ meta: rustyMeta, targets: { top: sim.open }, hangUpOnAccept: true }, free.path);
+    server = up;
+    await waitFor(() => up.connections >= 3, 30_000, 'three more attempts');
+    assert.deepEqual(retrying(), [`scx-metrics: warning: stats server not available at ${free.path} (ENOENT), retrying...`]);
+    up.hangUpOnAccept = false;
     await waitFor(() => child.output().stdout.includes('NODE[00]'), 10_000, 'a report');
     assert.match(child.output().stderr, /connected to .*stats/);
+    assert.equal(retrying().length, 1);
     child.kill('SIGINT');
     const { code } = await exited(child);
     assert.equal(code, 0);

@@ -1,5 +1,5 @@
 /** Runs the built CLI as a child process, as a user would. */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -29,4 +29,23 @@ export async function waitFor(pred: () => boolean, ms: number, what: string): Pr
 
 export function exited(child: { once(ev: 'exit', f: (code: number | null, sig: string | null) => void): unknown }): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/**
+ * `exited(child)`, with a hang guard: after `ms` the child is killed and this rejects naming `what`. The
+ * guard is generous; it keeps a broken build from hanging the suite, it does not measure speed.
+ */
+export async function exitedWithin(child: ChildProcess, ms: number, what: string): Promise<{ code: number | null; signal: string | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what}: still running after ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([exited(child), guard]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,7 +5,8 @@
  * are bounded: a record is dropped, its metrics counted in `scx_metrics_sink_dropped_total{sink="jsonl"}`,
  * when `queueSize` records or more than `maxBufferedBytes` bytes are still waiting (a slow disk, a stalled
  * reader). After a write error (disk full) a file is opened again at the next interval; standard output
- * cannot be, so after its first error (EPIPE: the reader went away) the sink says so once and stops writing.
+ * cannot be, so after its first error (EPIPE: the reader went away) the sink stops writing and reports its
+ * output gone (sink.ts `outputGone`): said once while other sinks go on; the agent ends when none does.
  */
 import { createWriteStream, fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { healthStats } from '../../health.js';
 import { errorMessage, type Logger } from '../../log.js';
 import type { CounterSeries } from '../../registry/series.js';
 import { CounterDeltas } from '../push/deltas.js';
-import type { Sink, SinkContext, Snapshot } from '../sink.js';
+import { outputGone, type Sink, type SinkContext, type Snapshot } from '../sink.js';
 import { JsonlEncoder } from './format.js';
 
 export const JSONL_QUEUE_SIZE = 64;
@@ -42,6 +43,7 @@ export class JsonlSink implements Sink {
   private opening: Promise<void> | undefined;
   private pending = 0;
   private log: Logger | undefined;
+  private ctx: SinkContext | undefined;
   private dropped: CounterSeries | undefined;
   private droppedInterval = 0;
   private dropReason = '';
@@ -57,6 +59,7 @@ export class JsonlSink implements Sink {
   /** Opens the file (creating it, appending); rejects with the path and the reason when it cannot. */
   async start(ctx: SinkContext): Promise<void> {
     this.log = ctx.log;
+    this.ctx = ctx;
     this.dropped = ctx.registry.family(healthStats.stats.sink_dropped).with({ sink: this.name });
     await this.open();
   }
@@ -78,7 +81,10 @@ export class JsonlSink implements Sink {
   private attach(stream: Writable): void {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (this.opts.path === '-') {
-        if (!this.stdoutGone) this.log?.warn(`sink jsonl: cannot write to standard output: ${err.code ?? err.message}${err.code === 'EPIPE' ? ' (its reader went away)' : ''}; no more records are written to it`);
+        const ctx = this.ctx;
+        if (!this.stdoutGone && ctx !== undefined) {
+          outputGone(ctx, `sink jsonl: cannot write to standard output: ${err.code ?? err.message}${err.code === 'EPIPE' ? ' (its reader went away)' : ''}; no more records are written to it`);
+        }
         this.stdoutGone = true;
         stream.destroy();
       } else this.log?.once(`sink:jsonl:write`, `sink jsonl: cannot write to ${this.where}: ${err.message} (records are dropped; retrying each interval)`);

@@ -1,5 +1,5 @@
 /** The terminal report sink: after each collection, prints what changed over the interval to a stream. */
-import type { Sink, SinkContext, Snapshot } from '../sink.js';
+import { outputGone, type Sink, type SinkContext, type Snapshot } from '../sink.js';
 import type { CounterSeries, Registry } from '../../registry/index.js';
 import type { Logger } from '../../log.js';
 import { healthStats } from '../../health.js';
@@ -37,11 +37,12 @@ export class TerminalSink implements Sink {
     this.registry = ctx.registry;
     this.log = ctx.log;
     this.dropped = ctx.registry.family(healthStats.stats.sink_dropped).with({ sink: this.name });
-    // A reader that went away (`| head`) ends the report, not the agent: the other sinks go on.
+    // A reader that went away (`| head`) ends the report for good; the agent decides whether that ends it too.
     this.opts.out.on('error', (err: NodeJS.ErrnoException) => {
       if (this.closed) return;
       this.closed = true;
-      ctx.log.warn(`terminal report stopped: ${err.code ?? err.message} writing the report`);
+      const why = err.code === 'EPIPE' ? 'its reader went away (EPIPE)' : `${err.code ?? err.message} writing the report`;
+      outputGone(ctx, `terminal report stopped: ${why}`);
     });
   }
 
@@ -53,8 +54,8 @@ export class TerminalSink implements Sink {
       this.primed = true;
       return;
     }
-    const report = this.tracker.report(s.registry, s.timeMs, s.intervalSeconds);
     if (this.closed) return;
+    const report = this.tracker.report(s.registry, s.timeMs, s.intervalSeconds);
     // A stalled reader (a paused pager, throttled journald) must not grow memory without bound: while the
     // stream still holds more than a cap of earlier reports, this one is skipped and counted.
     const pending = (this.opts.out as { writableLength?: number }).writableLength ?? 0;

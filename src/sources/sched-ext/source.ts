@@ -47,12 +47,29 @@ interface EventBinding {
   readonly scale: number;
 }
 
+/** Resolves a series on first use and keeps it: a series appears when its file is first read, as before. */
+function lazy<S>(resolve: () => S): () => S {
+  let s: S | undefined;
+  return () => (s ??= resolve());
+}
+
+/** The unlabelled series of the sched_ext files, each resolved once. */
+interface ScalarHandles {
+  readonly enables: () => CounterSeries;
+  readonly switchAll: () => GaugeSeries;
+  readonly rejected: () => CounterSeries;
+  readonly hotplugs: () => CounterSeries;
+}
+
 export class SchedExtSource implements Source {
   readonly name = 'sched_ext';
   readonly root: string;
   private log: Logger | undefined;
   private registry: Registry | undefined;
   private fam: Families<typeof schedExtStats.stats> | undefined;
+  private scalars: ScalarHandles | undefined;
+  /** The state gauge's series by state name, in the order they were created. */
+  private readonly states = new Map<string, GaugeSeries>();
   /** Event declarations made at run time for names this version does not know. */
   private readonly discovered: StatSet[] = [];
   private readonly events = new Map<string, EventBinding>();
@@ -70,12 +87,20 @@ export class SchedExtSource implements Source {
   attach(ctx: SourceContext): void {
     this.log = ctx.log;
     this.registry = ctx.registry;
-    this.fam = ctx.registry.register(schedExtStats);
+    const fam = ctx.registry.register(schedExtStats);
+    this.fam = fam;
+    this.scalars = {
+      enables: lazy(() => fam.enables.with()),
+      switchAll: lazy(() => fam.switch_all.with()),
+      rejected: lazy(() => fam.rejected_tasks.with()),
+      hotplugs: lazy(() => fam.cpu_hotplugs.with()),
+    };
   }
 
   async collect(): Promise<void> {
     const fam = this.fam;
-    if (fam === undefined) throw new Error('collect before attach');
+    const scalars = this.scalars;
+    if (fam === undefined || scalars === undefined) throw new Error('collect before attach');
     const stateText = await readOptional(join(this.root, 'state'));
     if (stateText === undefined) {
       this.log?.once(`sched_ext:absent`, `sched_ext: ${this.root}/state not found: this kernel has no sched_ext (or it is elsewhere: --sched-ext-root); its stats are not exported`);
@@ -93,9 +118,10 @@ export class SchedExtSource implements Source {
 
     attempt(() => {
       const state = parseState(stateText);
-      for (const s of SCHED_EXT_STATES) fam.state.with({ state: s }).set(s === state ? 1 : 0);
-      for (const s of fam.state.series) if (!(SCHED_EXT_STATES as readonly string[]).includes(s.labelValues[0] as string)) s.set(0);
-      if (!(SCHED_EXT_STATES as readonly string[]).includes(state)) fam.state.with({ state }).set(1);
+      // The known states first (exported as 0 from the first read), then any state a newer kernel names.
+      if (this.states.size === 0) for (const s of SCHED_EXT_STATES) this.states.set(s, fam.state.with({ state: s }));
+      if (!this.states.has(state)) this.states.set(state, fam.state.with({ state }));
+      for (const [s, series] of this.states) series.set(s === state ? 1 : 0);
     });
     const int = async (file: string, use: (v: number) => void): Promise<void> => {
       const text = await readOptional(join(this.root, file));
@@ -109,11 +135,11 @@ export class SchedExtSource implements Source {
     await int('enable_seq', (v) => {
       restarted = this.enableSeq !== undefined && v !== this.enableSeq;
       this.enableSeq = v;
-      fam.enables.with().absolute(v);
+      scalars.enables().absolute(v);
     });
-    await int('switch_all', (v) => fam.switch_all.with().set(v));
-    await int('nr_rejected', (v) => absolute(fam.rejected_tasks.with(), v, restarted));
-    await int('hotplug_seq', (v) => fam.cpu_hotplugs.with().absolute(v));
+    await int('switch_all', (v) => scalars.switchAll().set(v));
+    await int('nr_rejected', (v) => absolute(scalars.rejected(), v, restarted));
+    await int('hotplug_seq', (v) => scalars.hotplugs().absolute(v));
 
     const sched = await loadedScheduler(this.root);
     this.setScheduler(sched);

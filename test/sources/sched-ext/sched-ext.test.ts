@@ -112,6 +112,71 @@ test('a new scheduler (enable_seq moves): per-instance counters restart and coun
   }
 });
 
+test('steady intervals resolve no series handle: no with()/withValues() call, the same series objects move, registry generation unchanged', async () => {
+  const ops = 'rusty_1.0.16_x86_64';
+  const fx = fixtureTree(tree({ ops, events: v6_16Events }));
+  const src = new SchedExtSource({ root: fx.root });
+  const agent = new Agent({ sources: [src], sinks: [], intervalSeconds: 1, log: memoryLogger() });
+  const write = (o: Parameters<typeof tree>[0]): void => {
+    for (const [path, text] of Object.entries(tree({ ops, ...o }))) fx.write(path, text);
+  };
+  try {
+    await agent.start();
+    const reg = agent.registry;
+    // Count every handle lookup on every family (the real methods still run).
+    let lookups = 0;
+    const counted = new Set<unknown>();
+    const countLookups = (): void => {
+      for (const fam of reg.families()) {
+        if (counted.has(fam)) continue;
+        counted.add(fam);
+        const f = fam as unknown as { with(...a: unknown[]): unknown; withValues(v: readonly string[]): unknown };
+        const w = f.with.bind(f);
+        const wv = f.withValues.bind(f);
+        f.with = (...a) => (lookups++, w(...a));
+        f.withValues = (v) => (lookups++, wv(v));
+      }
+    };
+    countLookups();
+    const series = (name: string, labels: readonly string[] = []): CounterSeries | GaugeSeries => {
+      const found = reg.get(name)?.series.find((x) => x.labelValues.join(',') === labels.join(','));
+      assert.ok(found, `${name}{${labels.join(',')}}`);
+      return found as CounterSeries | GaugeSeries;
+    };
+    const fallback = series('scx_sched_ext_event_select_cpu_fallback');
+    const rejected = series('scx_sched_ext_rejected_tasks');
+    const enabled = series('scx_sched_ext_state', ['enabled']);
+    const disabling = series('scx_sched_ext_state', ['disabling']);
+    const generation = reg.generation;
+    for (let i = 1; i <= 3; i++) {
+      const state = i % 2 === 1 ? 'disabling' : 'enabled';
+      write({ state, rejected: 3 + i, events: { ...v6_16Events, SCX_EV_SELECT_CPU_FALLBACK: 120 + 10 * i } });
+      await agent.tick();
+      assert.equal(fallback.value, 120 + 10 * i, `interval ${i}: the series resolved at start moves`);
+      assert.equal(rejected.value, 3 + i);
+      assert.deepEqual([enabled.value, disabling.value], state === 'enabled' ? [1, 0] : [0, 1]);
+    }
+    assert.equal(lookups, 0, 'no handle was looked up in steady intervals');
+    assert.equal(reg.generation, generation, 'no series was created or removed');
+
+    // A state and an event this version does not know: each resolved once, then steady again.
+    write({ state: 'frozen', events: { ...v6_16Events, SCX_EV_FROM_THE_FUTURE: 1 } });
+    await agent.tick();
+    assert.ok(lookups > 0);
+    assert.equal(series('scx_sched_ext_state', ['frozen']).value, 1);
+    assert.equal(enabled.value + disabling.value, 0);
+    countLookups(); // the new event's family too
+    const after = lookups;
+    write({ state: 'frozen', events: { ...v6_16Events, SCX_EV_FROM_THE_FUTURE: 2 } });
+    await agent.tick();
+    assert.equal(series('scx_sched_ext_event_from_the_future').value, 2);
+    assert.equal(lookups, after, 'steady again: no lookup');
+  } finally {
+    await agent.stop();
+    fx.cleanup();
+  }
+});
+
 test('malformed files: one error naming each file and the format, the rest still exported', async () => {
   const fx = fixtureTree({ ...tree({ ops: 'simple', events: { SCX_EV_BYPASS_ACTIVATE: 2 } }), switch_all: 'yes\n', 'root/events': 'SCX_EV_BYPASS_ACTIVATE 2\nthis is not an event\n' });
   const log = memoryLogger();

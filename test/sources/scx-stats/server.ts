@@ -18,6 +18,8 @@ export type Opener = () => Reader;
 export interface TestServerOptions {
   readonly meta: unknown;
   readonly targets: Readonly<Record<string, Opener>>;
+  /** Start with `hangUpOnAccept` set. */
+  readonly hangUpOnAccept?: boolean;
 }
 
 /** serde_json's output for a value: object keys sorted (BTreeMap), non-finite numbers as null. */
@@ -55,6 +57,8 @@ export class TestStatsServer {
   delayMs = 0;
   /** When true, requests are read but never answered. */
   hang = false;
+  /** When true, each connection is counted and closed at once (a scheduler still starting up, or dying). */
+  hangUpOnAccept: boolean;
   /** Lines sent (each followed by `\n`) instead of the next answers, one per request. */
   readonly injected: string[] = [];
   /** Every request line received, in order. */
@@ -68,6 +72,7 @@ export class TestStatsServer {
     this.path = path;
     this.dir = dir;
     this.opts = opts;
+    this.hangUpOnAccept = opts.hangUpOnAccept ?? false;
   }
 
   /** Starts a server in a fresh temporary directory (or at `path`). */
@@ -121,6 +126,10 @@ export class TestStatsServer {
 
   private serve(sock: Socket): void {
     this.connections++;
+    if (this.hangUpOnAccept) {
+      sock.destroy();
+      return;
+    }
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', (err: NodeJS.ErrnoException) => this.writeErrors.push(err.code ?? err.message));
