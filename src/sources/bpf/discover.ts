@@ -12,7 +12,7 @@
  * longer exists (the scheduler exited or restarted), or the pin now names another map.
  */
 import { statSync } from 'node:fs';
-import { BpfMap, type ProgInfo, closeFd, isBpfError, progExists, progFdById, progIds, progInfo } from './sys.js';
+import { BpfMap, type MapInfo, type ProgInfo, closeFd, isBpfError, progExists, progFdById, progIds, progInfo } from './sys.js';
 import { type MapPlan, nameMatches, shapeMismatch } from './layout.js';
 
 /** How to find one map. */
@@ -35,6 +35,19 @@ export interface Located {
 /** Thrown when a map cannot be found or does not fit; the message is one line for the operator. */
 export class LocateError extends Error {
   override name = 'LocateError';
+  /** The message already names the map (and its id), so callers add no `map "NAME":` prefix. */
+  readonly namesMap: boolean;
+  constructor(message: string, opts: { namesMap?: boolean } = {}) {
+    super(message);
+    this.namesMap = opts.namesMap === true;
+  }
+}
+
+/** One line: which map, which profile, what was expected and what was found. */
+function mismatch(plan: MapPlan, info: MapInfo, profile: string): string | undefined {
+  const bad = shapeMismatch(plan, info);
+  if (bad === undefined) return undefined;
+  return `map "${info.name}" (id ${info.id}) does not fit profile ${profile} (${plan.layout} layout): expected ${bad.expected}, found ${bad.found}`;
 }
 
 /** Every loaded program whose name starts with one of the prefixes (programs that vanish meanwhile are skipped). */
@@ -63,25 +76,82 @@ function describeProgs(prefixes: readonly string[]): string {
  */
 export type Writable = 'yes' | 'if-allowed' | 'no';
 
-/** Finds the plan's map. Throws LocateError with one line naming what is missing or mismatched. */
-export function locate(plan: MapPlan, locator: Locator, opts: { writable: Writable; progs?: ProgInfo[] }): Located {
-  const readOnly = opts.writable === 'no';
-  if (locator.kind === 'pin') {
-    let map: BpfMap;
+/** Tries at opening a pin that keeps being replaced before giving up (a re-pin takes one interval at most). */
+const PIN_TRIES = 5;
+
+function pinIno(path: string): bigint {
+  try {
+    return statSync(path, { bigint: true }).ino;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new LocateError(`no pinned map at ${path}`);
+    if (code === 'EACCES') throw new LocateError(`cannot reach the pin ${path} (stat: EACCES): needs search access to the directories above it`);
+    throw err;
+  }
+}
+
+function openPinOnce(path: string, writable: Writable): BpfMap {
+  try {
     try {
-      try {
-        map = BpfMap.fromPin(locator.path, { readOnly });
-      } catch (err) {
-        const denied = isBpfError(err, 'EACCES') || isBpfError(err, 'EPERM');
-        if (!(denied && opts.writable === 'if-allowed')) throw err;
-        map = BpfMap.fromPin(locator.path, { readOnly: true });
-      }
+      return BpfMap.fromPin(path, { readOnly: writable === 'no' });
     } catch (err) {
-      if (isBpfError(err, 'ENOENT')) throw new LocateError(`no pinned map at ${locator.path}`);
+      const denied = isBpfError(err, 'EACCES') || isBpfError(err, 'EPERM');
+      if (!(denied && writable === 'if-allowed')) throw err;
+      return BpfMap.fromPin(path, { readOnly: true });
+    }
+  } catch (err) {
+    if (isBpfError(err, 'ENOENT')) throw new LocateError(`no pinned map at ${path}`);
+    if (isBpfError(err, 'EACCES') || isBpfError(err, 'EPERM')) throw new LocateError(pinDenied(path, writable, err.code));
+    throw err;
+  }
+}
+
+/** Why a pin could not be opened: the access it needs (read; write too for reset-on-read) and what it has. */
+function pinDenied(path: string, writable: Writable, code: string): string {
+  let has = '';
+  try {
+    const st = statSync(path);
+    has = `; the pin is mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, owner uid ${st.uid}, and this process runs as uid ${process.getuid?.() ?? '?'}`;
+  } catch {
+    // the mode is only a hint
+  }
+  const need =
+    writable === 'yes'
+      ? 'read and write access to the pin, because --bpf-reset-on-read zeroes the map (read access is enough without that flag)'
+      : 'read access to the pin';
+  return `cannot open the pin ${path} (BPF_OBJ_GET: ${code}): needs ${need}${has}`;
+}
+
+/**
+ * Opens a pin and the inode it had when opened. The inode is taken before and after the open: equal, the
+ * fd is the map that inode names (a re-pin makes a new inode); different, the pin was replaced meanwhile and
+ * the open is retried, so a stale map is never recorded under the new pin's inode. The map is closed on any
+ * throw.
+ */
+function openPin(path: string, writable: Writable): { map: BpfMap; ino: bigint } {
+  for (let i = 0; i < PIN_TRIES; i++) {
+    const before = pinIno(path);
+    const map = openPinOnce(path, writable);
+    let after: bigint;
+    try {
+      after = pinIno(path);
+    } catch (err) {
+      map.close();
+      if (err instanceof LocateError) continue; // removed right after the open: look again
       throw err;
     }
-    const ino = statSync(locator.path, { bigint: true }).ino;
-    return checked(plan, map, undefined, { path: locator.path, ino }, `pinned at ${locator.path}`);
+    if (after === before) return { map, ino: after };
+    map.close();
+  }
+  throw new LocateError(`the pin ${path} was replaced during each of ${PIN_TRIES} attempts to open it`);
+}
+
+/** Finds the plan's map. Throws LocateError with one line naming what is missing or mismatched. */
+export function locate(plan: MapPlan, locator: Locator, opts: { writable: Writable; profile: string; progs?: ProgInfo[] }): Located {
+  const readOnly = opts.writable === 'no';
+  if (locator.kind === 'pin') {
+    const { map, ino } = openPin(locator.path, opts.writable);
+    return checked(plan, map, opts.profile, undefined, { path: locator.path, ino }, `pinned at ${locator.path}`);
   }
   if (locator.kind === 'id') {
     const map = BpfMap.byId(locator.id, { readOnly });
@@ -96,7 +166,7 @@ export function locate(plan: MapPlan, locator: Locator, opts: { writable: Writab
       map.close();
       throw err;
     }
-    return checked(plan, map, owner, undefined, `by id ${locator.id}`);
+    return checked(plan, map, opts.profile, owner, undefined, `by id ${locator.id}`);
   }
 
   const progs = opts.progs ?? scanPrograms(locator.prefixes);
@@ -111,7 +181,7 @@ export function locate(plan: MapPlan, locator: Locator, opts: { writable: Writab
       map.close();
       continue;
     }
-    const bad = shapeMismatch(plan, map.info);
+    const bad = mismatch(plan, map.info, opts.profile);
     if (bad !== undefined) {
       mismatches.push(bad);
       map.close();
@@ -120,15 +190,15 @@ export function locate(plan: MapPlan, locator: Locator, opts: { writable: Writab
     const p = mine.filter((x) => x.mapIds.includes(id)).sort((a, b) => b.id - a.id)[0] as ProgInfo;
     return { map, owner: { id: p.id, name: p.name }, pin: undefined, how: `used by program ${p.name} (id ${p.id})` };
   }
-  if (mismatches.length > 0) throw new LocateError(mismatches.join('; '));
+  if (mismatches.length > 0) throw new LocateError(mismatches.join('; '), { namesMap: true });
   throw new LocateError(`programs ${describeProgs(locator.prefixes)} use no map named "${plan.name}"`);
 }
 
-function checked(plan: MapPlan, map: BpfMap, owner: Located['owner'], pin: Located['pin'], how: string): Located {
-  const bad = shapeMismatch(plan, map.info);
+function checked(plan: MapPlan, map: BpfMap, profile: string, owner: Located['owner'], pin: Located['pin'], how: string): Located {
+  const bad = mismatch(plan, map.info, profile);
   if (bad !== undefined) {
     map.close();
-    throw new LocateError(bad);
+    throw new LocateError(bad, { namesMap: true });
   }
   return { map, owner, pin, how };
 }

@@ -157,16 +157,24 @@ export function nameMatches(plan: MapPlan, mapName: string): boolean {
   return mapName === plan.name;
 }
 
-/** Checks a map against the plan's shape; returns a message naming expected and found, or undefined. */
-export function shapeMismatch(plan: MapPlan, info: MapInfo): string | undefined {
+/**
+ * How a map differs from the plan's shape, or undefined when it fits: the expected and the found values of
+ * each differing property (`max_entries 17` / `max_entries 16`), for one line naming both.
+ */
+export function shapeMismatch(plan: MapPlan, info: MapInfo): { readonly expected: string; readonly found: string } | undefined {
   const s = plan.shape;
-  const problems: string[] = [];
-  if (info.type !== s.type) problems.push(`type ${mapTypeName(s.type)}, found ${mapTypeName(info.type)}`);
-  if (info.keySize !== s.keySize) problems.push(`key size ${s.keySize}, found ${info.keySize}`);
+  const expected: string[] = [];
+  const found: string[] = [];
+  const differs = (what: string, want: string, got: string): void => {
+    expected.push(`${what} ${want}`);
+    found.push(`${what} ${got}`);
+  };
+  if (info.type !== s.type) differs('type', mapTypeName(s.type), mapTypeName(info.type));
+  if (info.keySize !== s.keySize) differs('key size', String(s.keySize), String(info.keySize));
   if (s.valueSizeIsMinimum ? info.valueSize < s.valueSize : info.valueSize !== s.valueSize) {
-    problems.push(`value size ${s.valueSizeIsMinimum ? 'at least ' : ''}${s.valueSize}, found ${info.valueSize}`);
+    differs('value size', `${s.valueSizeIsMinimum ? 'at least ' : ''}${s.valueSize}`, String(info.valueSize));
   }
-  if (info.maxEntries !== s.maxEntries) problems.push(`max_entries ${s.maxEntries}, found ${info.maxEntries}`);
-  if (problems.length === 0) return undefined;
-  return `map "${info.name}" (id ${info.id}) does not have the ${plan.layout} layout the profile expects: expected ${problems.join('; expected ')}`;
+  if (info.maxEntries !== s.maxEntries) differs('max_entries', String(s.maxEntries), String(info.maxEntries));
+  if (expected.length === 0) return undefined;
+  return { expected: expected.join(', '), found: found.join(', ') };
 }

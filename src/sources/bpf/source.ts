@@ -180,7 +180,7 @@ export class BpfSource implements Source {
   }
 
   private explain(st: MapState, err: unknown): string {
-    let msg = `map "${st.plan.name}": ${errorMessage(err)}`;
+    let msg = err instanceof LocateError && err.namesMap ? err.message : `map "${st.plan.name}": ${errorMessage(err)}`;
     if (err instanceof BpfError && err.code === 'EPERM' && st.locator.kind === 'programs') {
       msg += " (to find a scheduler's maps through its programs; run as root, or pin the maps readable and pass --bpf-pin)";
     }
@@ -193,7 +193,8 @@ export class BpfSource implements Source {
     const resets = this.opts.resetOnRead === true && st.plan.layout === 'percpu_array';
     const writable: Writable = resets ? 'yes' : st.plan.layout === 'global' ? 'if-allowed' : 'no';
     const progs = st.locator.kind === 'pin' ? undefined : scan();
-    const loc = locate(st.plan, st.locator, progs !== undefined ? { writable, progs } : { writable });
+    const profile = this.opts.stats.name;
+    const loc = locate(st.plan, st.locator, progs !== undefined ? { writable, profile, progs } : { writable, profile });
     try {
       st.offsets = this.resolveOffsets(st.plan, loc.map);
       if (st.plan.layout === 'global' && (loc.map.info.flags & BPF_F_MMAPABLE) !== 0) st.view = this.tryMmap(loc);

@@ -35,25 +35,36 @@ const Cmd = {
 } as const;
 type CmdName = keyof typeof Cmd;
 
-/** The capability each command needs when it fails with EPERM (kernel 6.x rules). */
-const CAPABILITY: Record<CmdName, string> = {
-  MAP_CREATE: 'CAP_BPF',
-  MAP_LOOKUP_ELEM: 'a readable map fd (CAP_BPF, or a pin whose file mode allows reading)',
-  MAP_UPDATE_ELEM: 'a writable map fd (the fd was opened read-only, or CAP_BPF is missing)',
-  MAP_DELETE_ELEM: 'a writable map fd (the fd was opened read-only, or CAP_BPF is missing)',
-  PROG_LOAD: 'CAP_BPF and CAP_PERFMON (tracing programs)',
-  OBJ_PIN: 'CAP_BPF and write access to the bpffs directory',
-  OBJ_GET: 'read access to the pinned file (its mode), or CAP_BPF',
-  PROG_GET_NEXT_ID: 'CAP_SYS_ADMIN',
-  MAP_GET_NEXT_ID: 'CAP_SYS_ADMIN',
-  PROG_GET_FD_BY_ID: 'CAP_SYS_ADMIN',
-  MAP_GET_FD_BY_ID: 'CAP_SYS_ADMIN',
-  OBJ_GET_INFO_BY_FD: 'CAP_BPF',
-  RAW_TRACEPOINT_OPEN: 'CAP_BPF and CAP_PERFMON',
-  BTF_LOAD: 'CAP_BPF',
-  BTF_GET_FD_BY_ID: 'CAP_SYS_ADMIN',
-  MAP_LOOKUP_BATCH: 'a readable map fd (CAP_BPF, or a pin whose file mode allows reading)',
+/**
+ * What each command needs, said when it fails with EPERM (Linux 6.5+ rules: before 6.5, with
+ * kernel.unprivileged_bpf_disabled set, every bpf() command needed CAP_BPF). A pin's file mode is checked
+ * like any file's, so root passes through CAP_DAC_OVERRIDE, not CAP_BPF; a refused pin is EACCES.
+ */
+const PERMISSION: Record<CmdName, string> = {
+  MAP_CREATE: 'needs CAP_BPF',
+  MAP_LOOKUP_ELEM: 'needs a readable map fd (opened by id as root, or from a pin whose file mode allows reading)',
+  MAP_UPDATE_ELEM: 'needs a writable map fd (this one was opened read-only, or the map is frozen)',
+  MAP_DELETE_ELEM: 'needs a writable map fd (this one was opened read-only, or the map is frozen)',
+  PROG_LOAD: 'needs CAP_BPF and CAP_PERFMON (tracing programs)',
+  OBJ_PIN: 'needs write access to the bpffs directory',
+  OBJ_GET: 'needs access to the pinned file by its mode and owner (root passes by CAP_DAC_OVERRIDE)',
+  PROG_GET_NEXT_ID: 'needs CAP_SYS_ADMIN',
+  MAP_GET_NEXT_ID: 'needs CAP_SYS_ADMIN',
+  PROG_GET_FD_BY_ID: 'needs CAP_SYS_ADMIN',
+  MAP_GET_FD_BY_ID: 'needs CAP_SYS_ADMIN',
+  OBJ_GET_INFO_BY_FD:
+    'though this call needs no capability (it describes an fd already open): a security module refused it, or the kernel is older than 6.5 and kernel.unprivileged_bpf_disabled makes every bpf() call need CAP_BPF',
+  RAW_TRACEPOINT_OPEN: 'needs CAP_BPF and CAP_PERFMON',
+  BTF_LOAD: 'needs CAP_BPF',
+  BTF_GET_FD_BY_ID: 'needs CAP_SYS_ADMIN',
+  MAP_LOOKUP_BATCH: 'needs a readable map fd (opened by id as root, or from a pin whose file mode allows reading)',
 };
+
+/** What a bpf(2) command (`BPF_OBJ_GET_INFO_BY_FD`) needs when it fails with EPERM, as BpfError says it. */
+export function permissionHint(command: string): string | undefined {
+  const name = command.replace(/^BPF_/, '');
+  return name in PERMISSION ? PERMISSION[name as CmdName] : undefined;
+}
 
 /** Map types by uapi value (`enum bpf_map_type`), for the few this project reads or creates. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6 } as const;
@@ -86,7 +97,7 @@ export class BpfError extends Error {
   constructor(command: string, errno: number, detail?: string, hint?: string, log?: string) {
     const code = errnoName(errno);
     const where = detail !== undefined ? ` (${detail})` : '';
-    const why = code === 'EPERM' && hint !== undefined ? `: operation not permitted, needs ${hint}` : '';
+    const why = code === 'EPERM' && hint !== undefined ? `: operation not permitted, ${hint}` : '';
     super(`${command}${where}: ${code}${why}`);
     this.name = 'BpfError';
     this.command = command;
@@ -144,7 +155,7 @@ function bpf(cmd: CmdName, attr: Buffer, detail?: string): number {
   const r = libc().syscall(SYS_BPF, Cmd[cmd], attr, attr.length);
   if (r < 0) {
     const e = koffi.errno();
-    throw new BpfError(`BPF_${cmd}`, e, detail, CAPABILITY[cmd]);
+    throw new BpfError(`BPF_${cmd}`, e, detail, PERMISSION[cmd]);
   }
   return r;
 }
@@ -158,7 +169,7 @@ function bpfTry(cmd: CmdName, attr: Buffer): number {
 const ENOENT = 2;
 
 function throwErrno(cmd: CmdName, neg: number, detail?: string): never {
-  throw new BpfError(`BPF_${cmd}`, -neg, detail, CAPABILITY[cmd]);
+  throw new BpfError(`BPF_${cmd}`, -neg, detail, PERMISSION[cmd]);
 }
 
 function ptr(buf: Buffer): bigint {
@@ -413,7 +424,7 @@ export function btfLoad(raw: Buffer): number {
   if (r >= 0) return r;
   const end = log.indexOf(0);
   const text = log.subarray(0, end < 0 ? log.length : end).toString('utf8').trimEnd();
-  const e = new BpfError('BPF_BTF_LOAD', -r, undefined, CAPABILITY.BTF_LOAD, text === '' ? undefined : text);
+  const e = new BpfError('BPF_BTF_LOAD', -r, undefined, PERMISSION.BTF_LOAD, text === '' ? undefined : text);
   if (text !== '') e.message += `\nBTF log:\n${text}`;
   throw e;
 }
@@ -787,7 +798,7 @@ export function progLoad(spec: ProgSpec): number {
   const end = log.indexOf(0);
   const text = log.subarray(0, end < 0 ? log.length : end).toString('utf8').trimEnd();
   const detail = name === '' ? undefined : `program "${name}"`;
-  const e = new BpfError('BPF_PROG_LOAD', -r, detail, CAPABILITY.PROG_LOAD, text === '' ? undefined : text);
+  const e = new BpfError('BPF_PROG_LOAD', -r, detail, PERMISSION.PROG_LOAD, text === '' ? undefined : text);
   if (text !== '') e.message += `\nverifier log:\n${text}`;
   throw e;
 }
@@ -817,7 +828,7 @@ export function enableRunTimeStats(): number {
   const attr = Buffer.alloc(ATTR_SIZE);
   attr.writeUInt32LE(BPF_STATS_RUN_TIME, 0);
   const r = libc().syscall(SYS_BPF, BPF_ENABLE_STATS, attr, attr.length);
-  if (r < 0) throw new BpfError('BPF_ENABLE_STATS', koffi.errno(), undefined, 'CAP_SYS_ADMIN');
+  if (r < 0) throw new BpfError('BPF_ENABLE_STATS', koffi.errno(), undefined, 'needs CAP_SYS_ADMIN');
   return r;
 }
 
