@@ -4,12 +4,16 @@
  * Default mode never writes to the maps: counters take the cumulative sum over possible CPUs, so any number
  * of readers stay correct. `resetOnRead` reproduces scx_rusty's metrics-era loop (read, sum, zero the key,
  * add the sum as a delta); it breaks every other reader of the map and loses events that land between the
- * read and the zeroing, which is why scx_rusty dropped it.
+ * read and the zeroing, which is why scx_rusty dropped it. It zeroes counter entries only (a gauge is a
+ * level, not events to count).
+ *
+ * u64s are exact: the sum over CPUs and the previous sum per series are BigInts, the per-interval delta is
+ * taken in BigInt, and only the delta becomes a Number for the counter (exact below 2^53 per interval).
  *
  * Counters never go backwards: when a map is replaced (scheduler restart, new map id) or its values drop (a
- * reset-on-read reader elsewhere), what the old values had reached becomes a base the new values add to. The
- * source does this itself rather than leaning on the registry's restart rule, because a new map found late
- * may already be above the old map's last value, which that rule would take for no restart at all.
+ * reset-on-read reader elsewhere), everything the map holds now is counted as new on top of what was
+ * exported. The source does this itself rather than leaning on the registry's restart rule, because a new
+ * map found late may already be above the old map's last value, which that rule would take for no restart.
  */
 import type { StatDecl, StatSet } from '../../declare/types.js';
 import { DeclarationError } from '../../declare/naming.js';
@@ -57,15 +61,26 @@ interface MapState {
   zero: Buffer | undefined;
 }
 
-/** Reads a u64 as a Number (exact below 2^53, which a counter takes about 100 days of nanoseconds to pass). */
-function u64n(buf: Buffer, off: number): number {
-  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 4294967296;
+function readField(buf: Buffer, off: number, field: BpfField): bigint {
+  if (field === 'u32') return BigInt(buf.readUInt32LE(off));
+  if (field === 's64') return buf.readBigInt64LE(off);
+  return buf.readBigUInt64LE(off);
 }
 
-function readField(buf: Buffer, off: number, field: BpfField): number {
-  if (field === 'u32') return buf.readUInt32LE(off);
-  if (field === 's64') return Number(buf.readBigInt64LE(off));
-  return u64n(buf, off);
+/** A field summed over CPU slots; u64 sums wrap at 2^64 like the kernel's counters. */
+function sumField(buf: Buffer, off: number, stride: number, slots: number, field: BpfField): bigint {
+  let sum = 0n;
+  for (let s = 0; s < slots; s++) sum += readField(buf, off + s * stride, field);
+  return field === 'u64' ? BigInt.asUintN(64, sum) : sum;
+}
+
+/**
+ * The u64 whose 32-bit halves summed over CPUs are `hi` and `lo` (each exact: a sum of at most a few thousand
+ * u32s), wrapped at 2^64. Through one Number when that is exact, the common case: no shifts.
+ */
+function fromWords(hi: number, lo: number): bigint {
+  const n = hi * 4294967296 + lo;
+  return n <= Number.MAX_SAFE_INTEGER ? BigInt(n) : BigInt.asUintN(64, (BigInt(hi) << 32n) + BigInt(lo));
 }
 
 /** The set with a `cpu` label added to stats of per-CPU layouts (the source reports each CPU's slot). */
@@ -90,10 +105,8 @@ export class BpfSource implements Source {
   private readonly exported: StatSet;
   private states: MapState[] = [];
   private log: Logger | undefined;
-  /** Per handle: the base new raw values add to, the last raw value, the last cumulative value exported. */
-  private base = new Float64Array(0);
-  private lastRaw = new Float64Array(0);
-  private last = new Float64Array(0);
+  /** Per handle: the map's value at the last read (the sum over CPUs, or one CPU's), exact. */
+  private prev: bigint[] = [];
 
   constructor(opts: BpfSourceOptions) {
     this.opts = opts;
@@ -143,9 +156,7 @@ export class BpfSource implements Source {
             : { kind: 'id', id: where.id };
       return { plan, locator, handles, firstHandle, offsets: [], loc: undefined, view: undefined, lastMapId: undefined, zero: undefined };
     });
-    this.base = new Float64Array(n);
-    this.lastRaw = new Float64Array(n);
-    this.last = new Float64Array(n);
+    this.prev = new Array<bigint>(n).fill(0n);
     if (this.opts.resetOnRead === true) {
       for (const p of this.plans.filter((x) => x.layout !== 'percpu_array')) {
         ctx.log.warn(`${this.name}: --bpf-reset-on-read applies to stats-enum arrays only; map "${p.name}" (${p.layout}) is read without writing`);
@@ -222,14 +233,11 @@ export class BpfSource implements Source {
     }
   }
 
-  /** A replaced map: what the old one reached becomes the base its successor's values add to. */
+  /** A replaced map: all its successor holds is new, counted on top of what the old one reached. */
   private rebase(st: MapState): void {
     for (let i = 0; i < st.handles.length; i++) {
       const first = st.firstHandle[i] as number;
-      for (let h = first; h < first + (st.handles[i] as Handle[]).length; h++) {
-        this.base[h] = this.last[h] as number;
-        this.lastRaw[h] = 0;
-      }
+      for (let h = first; h < first + (st.handles[i] as Handle[]).length; h++) this.prev[h] = 0n;
     }
   }
 
@@ -288,12 +296,14 @@ export class BpfSource implements Source {
       if (v === undefined) throw new Error('element 0 is missing');
       buf = v;
     }
-    const reset = st.zero !== undefined;
     const stride = map.stride;
     const slots = map.slots;
+    if (st.zero !== undefined) {
+      this.readResetting(st, map, buf, st.zero);
+      return;
+    }
     if (st.plan.layout === 'percpu_array' && (buf.byteOffset & 3) === 0) {
-      this.readEnumWords(st, new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2), stride >>> 2, slots, reset);
-      if (st.zero !== undefined) for (const e of entries) map.update(e.index, st.zero);
+      this.readEnumWords(st, new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2), stride >>> 2, slots);
       return;
     }
     for (let i = 0; i < entries.length; i++) {
@@ -301,30 +311,52 @@ export class BpfSource implements Source {
       const hs = st.handles[i] as Handle[];
       const off = st.offsets[i] as number;
       const first = st.firstHandle[i] as number;
-      if (hs.length === 1) {
-        let raw = 0;
-        for (let s = 0; s < slots; s++) raw += readField(buf, off + s * stride, e.field);
-        this.apply(hs[0] as Handle, first, raw, reset);
-      } else {
-        for (let s = 0; s < slots; s++) this.apply(hs[s] as Handle, first + s, readField(buf, off + s * stride, e.field), reset);
-      }
+      if (hs.length === 1) this.apply(hs[0] as Handle, first, sumField(buf, off, stride, slots, e.field));
+      else for (let s = 0; s < slots; s++) this.apply(hs[s] as Handle, first + s, readField(buf, off + s * stride, e.field));
     }
-    if (st.zero !== undefined) for (const e of entries) map.update(e.index, st.zero);
+  }
+
+  /**
+   * Reset-on-read, entry by entry: a counter entry is zeroed first and only then is what was read counted,
+   * so an update that throws partway leaves the entries not yet zeroed uncounted: their values stay in the
+   * map and the next interval counts them once. Gauges are set and never zeroed.
+   */
+  private readResetting(st: MapState, map: BpfMap, buf: Buffer, zero: Buffer): void {
+    const entries = st.plan.entries;
+    const stride = map.stride;
+    const slots = map.slots;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      const hs = st.handles[i] as Handle[];
+      const off = st.offsets[i] as number;
+      if (!('absolute' in (hs[0] as Handle))) {
+        if (hs.length === 1) (hs[0] as GaugeSeries).set(Number(sumField(buf, off, stride, slots, e.field)));
+        else for (let s = 0; s < slots; s++) (hs[s] as GaugeSeries).set(Number(readField(buf, off + s * stride, e.field)));
+        continue;
+      }
+      map.update(e.index, zero);
+      if (hs.length === 1) (hs[0] as CounterSeries).inc(Number(sumField(buf, off, stride, slots, e.field)));
+      else for (let s = 0; s < slots; s++) (hs[s] as CounterSeries).inc(Number(readField(buf, off + s * stride, e.field)));
+    }
   }
 
   /** The stats-enum hot path: u64s read as two 32-bit words of a typed view, no per-value bounds checks. */
-  private readEnumWords(st: MapState, w: Uint32Array, strideW: number, slots: number, reset: boolean): void {
+  private readEnumWords(st: MapState, w: Uint32Array, strideW: number, slots: number): void {
     const n = st.handles.length;
     for (let i = 0; i < n; i++) {
       const hs = st.handles[i] as Handle[];
       const at = (st.offsets[i] as number) >>> 2;
       const first = st.firstHandle[i] as number;
       if (hs.length === 1) {
-        let raw = 0;
-        for (let s = 0, k = at; s < slots; s++, k += strideW) raw += (w[k] as number) + (w[k + 1] as number) * 4294967296;
-        this.apply(hs[0] as Handle, first, raw, reset);
+        let lo = 0;
+        let hi = 0;
+        for (let s = 0, k = at; s < slots; s++, k += strideW) {
+          lo += w[k] as number;
+          hi += w[k + 1] as number;
+        }
+        this.apply(hs[0] as Handle, first, fromWords(hi, lo));
       } else {
-        for (let s = 0, k = at; s < slots; s++, k += strideW) this.apply(hs[s] as Handle, first + s, (w[k] as number) + (w[k + 1] as number) * 4294967296, reset);
+        for (let s = 0, k = at; s < slots; s++, k += strideW) this.apply(hs[s] as Handle, first + s, fromWords(w[k + 1] as number, w[k] as number));
       }
     }
   }
@@ -334,25 +366,24 @@ export class BpfSource implements Source {
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry;
       const off = st.offsets[i] as number;
-      const raw = e.field === 'u32' ? view.u32(off) : e.field === 's64' ? Number(view.s64(off)) : Number(view.u64(off));
-      this.apply((st.handles[i] as Handle[])[0] as Handle, st.firstHandle[i] as number, raw, false);
+      const raw = e.field === 'u32' ? BigInt(view.u32(off)) : e.field === 's64' ? view.s64(off) : view.u64(off);
+      this.apply((st.handles[i] as Handle[])[0] as Handle, st.firstHandle[i] as number, raw);
     }
   }
 
-  private apply(handle: Handle, h: number, raw: number, reset: boolean): void {
+  /**
+   * One series' new map value. Gauges take it as a Number: float64 is what every exposition format carries.
+   * Counters add the exact delta since the last read; a value below the last one on the same map means it
+   * was zeroed (a reset-on-read reader elsewhere), so all it holds now is new.
+   */
+  private apply(handle: Handle, h: number, raw: bigint): void {
     if (!('absolute' in handle)) {
-      handle.set(raw);
+      handle.set(Number(raw));
       return;
     }
-    if (reset) {
-      handle.inc(raw);
-      return;
-    }
-    // Values dropped on the same map: someone zeroed it; count what it holds now on top of what we had.
-    if (raw < (this.lastRaw[h] as number)) this.base[h] = this.last[h] as number;
-    const cum = (this.base[h] as number) + raw;
-    handle.absolute(cum);
-    this.last[h] = cum;
-    this.lastRaw[h] = raw;
+    const prev = this.prev[h] as bigint;
+    const delta = raw >= prev ? raw - prev : raw;
+    this.prev[h] = raw;
+    if (delta !== 0n) handle.inc(Number(delta));
   }
 }

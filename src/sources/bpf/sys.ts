@@ -31,6 +31,7 @@ const Cmd = {
   RAW_TRACEPOINT_OPEN: 17,
   BTF_LOAD: 18,
   BTF_GET_FD_BY_ID: 19,
+  MAP_FREEZE: 22,
   MAP_LOOKUP_BATCH: 24,
 } as const;
 type CmdName = keyof typeof Cmd;
@@ -57,6 +58,7 @@ const PERMISSION: Record<CmdName, string> = {
   RAW_TRACEPOINT_OPEN: 'needs CAP_BPF and CAP_PERFMON',
   BTF_LOAD: 'needs CAP_BPF',
   BTF_GET_FD_BY_ID: 'needs CAP_SYS_ADMIN',
+  MAP_FREEZE: 'needs a writable map fd',
   MAP_LOOKUP_BATCH: 'needs a readable map fd (opened by id as root, or from a pin whose file mode allows reading)',
 };
 
@@ -654,6 +656,14 @@ export class BpfMap {
     let sum = 0n;
     for (let s = 0; s < this.slots; s++) sum += value.readBigUInt64LE(s * this.stride + offset);
     return BigInt.asUintN(64, sum);
+  }
+
+  /** MAP_FREEZE: from now on the map refuses writes from user space (EPERM); BPF programs still write. */
+  freeze(): void {
+    this.check();
+    const a = Buffer.alloc(ATTR_SIZE);
+    a.writeUInt32LE(this.fd, 0);
+    bpf('MAP_FREEZE', a, this.detail());
   }
 
   /** Pins this map at a bpffs path. */
