@@ -1,13 +1,15 @@
 /**
- * The BPF source's CLI: `--scheduler NAME` picks a profile (or the running scheduler named by
- * <sched-ext-root>/root/ops, when it has one); `--bpf-pin` / `--bpf-map-id` point at maps directly.
+ * The BPF source's CLI: `--scheduler NAME` picks a profile; without it the source follows the running
+ * scheduler named by <sched-ext-root>/root/ops, whenever one with a profile starts or another replaces it;
+ * `--bpf-pin` / `--bpf-map-id` point at maps directly.
  */
 import { findProfile, profiles } from '../../../profiles/index.js';
 import type { SourcePlugin } from '../../cli/plugins.js';
 import { type FlagValues, UsageError, boolFlag, listFlag, parsePositive, stringFlag } from '../../cli/flags.js';
-import { runningScheduler, schedExtRoot, schedExtRootFlag } from '../sched-ext-root.js';
+import { schedExtRoot, schedExtRootFlag } from '../sched-ext-root.js';
 import { planMaps } from './layout.js';
 import type { SchedulerProfile } from './profile.js';
+import { RunningSchedulerSource } from './running.js';
 import { BpfSource, type MapLocation } from './source.js';
 
 /** The profile whose ops name the running scheduler reports (exactly, or followed by `_<version>`). */
@@ -59,32 +61,24 @@ export const bpfPlugin: SourcePlugin = {
     },
     ...schedExtRootFlag,
   },
-  create(values, env) {
+  create(values) {
     const name = stringFlag(values, 'scheduler');
-    let profile: SchedulerProfile | undefined;
-    if (name !== undefined) {
-      profile = findProfile(name);
-      if (profile === undefined) throw new UsageError(`--scheduler: no profile "${name}" (profiles: ${Object.keys(profiles).join(', ')})`);
-    } else {
-      const root = schedExtRoot(values);
-      const ops = runningScheduler(root);
-      profile = ops === undefined ? undefined : profileForOps(ops);
-      const direct = listFlag(values, 'bpf-pin').length + listFlag(values, 'bpf-map-id').length > 0;
-      if (profile === undefined) {
-        if (direct) throw new UsageError('--bpf-pin/--bpf-map-id need --scheduler NAME to know the map layout');
-        if (ops !== undefined) env.log.info(`sched_ext scheduler "${ops}" is running but has no profile; pass --scheduler to read a compatible one`);
-        return [];
-      }
-      env.log.info(`reading BPF stats of the running sched_ext scheduler "${ops}" with profile ${profile.name}`);
-    }
-    return [
+    const direct = listFlag(values, 'bpf-pin').length + listFlag(values, 'bpf-map-id').length > 0;
+    const build = (profile: SchedulerProfile): BpfSource =>
       new BpfSource({
         stats: profile.stats,
         programs: profile.programs,
         maps: locations(values, profile),
         perCpu: boolFlag(values, 'bpf-per-cpu'),
         resetOnRead: boolFlag(values, 'bpf-reset-on-read'),
-      }),
-    ];
+      });
+    if (name === undefined) {
+      if (direct) throw new UsageError('--bpf-pin/--bpf-map-id need --scheduler NAME to know the map layout');
+      // No scheduler named: follow the one <root>/root/ops names, whenever it starts or changes.
+      return [new RunningSchedulerSource({ root: schedExtRoot(values), profileFor: profileForOps, build })];
+    }
+    const profile = findProfile(name);
+    if (profile === undefined) throw new UsageError(`--scheduler: no profile "${name}" (profiles: ${Object.keys(profiles).join(', ')})`);
+    return [build(profile)];
   },
 };

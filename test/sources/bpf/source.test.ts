@@ -454,17 +454,28 @@ test('plugin: picks the profile of the running scheduler from <sched-ext-root>/r
   try {
     mkdirSync(join(root, 'root'));
     writeFileSync(join(root, 'root', 'ops'), 'rusty_1.0.12_g0123abcd_x86_64-unknown-linux-gnu\n');
-    const log = memoryLogger();
-    const srcs = await bpfPlugin.create({ 'sched-ext-root': root }, env(log));
+    const srcs = await bpfPlugin.create({ 'sched-ext-root': root }, env());
     assert.equal(srcs.length, 1);
-    assert.equal(srcs[0]?.name, 'bpf:rusty');
+    assert.equal(srcs[0]?.name, 'bpf');
+    assert.deepEqual(srcs[0]?.stats().map((s) => s.name), ['rusty'], 'describe lists the running scheduler\'s stats');
+    const log = memoryLogger();
+    await srcs[0]?.attach({ registry: new Registry(), log });
+    try {
+      await srcs[0]?.collect(); // reads rusty's maps if another run has rusty_ programs loaded; fails if none
+    } catch (err) {
+      assert.match((err as Error).message, /rusty_/);
+    }
     assert.ok(log.lines.some((l) => /with profile rusty/.test(l)));
+    await srcs[0]?.close?.();
     writeFileSync(join(root, 'root', 'ops'), 'lavd_1.0.0\n');
+    const [lavd] = await bpfPlugin.create({ 'sched-ext-root': root }, env());
+    assert.deepEqual(lavd?.stats(), []);
     const log2 = memoryLogger();
-    assert.deepEqual(await bpfPlugin.create({ 'sched-ext-root': root }, env(log2)), []);
+    await lavd?.attach({ registry: new Registry(), log: log2 });
+    await lavd?.collect();
     assert.ok(log2.lines.some((l) => /"lavd_1.0.0" is running but has no profile/.test(l)));
     rmSync(join(root, 'root', 'ops'));
-    assert.deepEqual(await bpfPlugin.create({ 'sched-ext-root': root }, env()), []);
+    assert.deepEqual((await bpfPlugin.create({ 'sched-ext-root': root }, env()))[0]?.stats(), []);
     await assert.rejects(async () => bpfPlugin.create({ 'sched-ext-root': root, 'bpf-pin': ['/x'] }, env()), UsageError);
     await assert.rejects(async () => bpfPlugin.create({ scheduler: 'nope' }, env()), /--scheduler: no profile "nope" \(profiles: rusty, simple, nest, flatcg, central\)/);
     await assert.rejects(async () => bpfPlugin.create({ scheduler: 'rusty', 'bpf-map-id': ['x'] }, env()), /--bpf-map-id: "x" is not an integer/);
