@@ -2,7 +2,9 @@
  * The probe's CLI flags. Default: on when the host source is on and the process may load BPF (root, or
  * CAP_BPF+CAP_PERFMON); otherwise it says why once and the host source carries on from /proc.
  * `--probe` asks for it regardless (a failure to load is then reported and retried like any source's);
- * `--no-probe` turns it off.
+ * `--no-probe` turns it off. Run-queue latency is on when the kernel's BTF allows it; on a kernel whose BTF
+ * lacks what it needs the probe says so once and counts events only (no flag requires latency, so there is no
+ * request to fail); `--no-probe-latency` turns it off without a word.
  */
 import type { SourcePlugin } from '../../cli/plugins.js';
 import { UsageError, boolFlag } from '../../cli/flags.js';
@@ -33,6 +35,6 @@ export const probePlugin: SourcePlugin = {
         return [];
       }
     }
-    return [new ProbeSource({ latency: !boolFlag(values, 'no-probe-latency') })];
+    return [new ProbeSource(boolFlag(values, 'no-probe-latency') ? { latency: false } : {})];
   },
 };

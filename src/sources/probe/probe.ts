@@ -4,7 +4,7 @@
  * only bpf(2) through sys.ts and, for the latency, the kernel's BTF.
  */
 import { AttachType, BpfMap, MapType, ProgType, closeFd, progLoad, progRunStats, rawTracepointOpen } from '../bpf/sys.js';
-import { Btf, BtfError } from '../bpf/btf.js';
+import { Btf, BtfError, VMLINUX_BTF } from '../bpf/btf.js';
 import {
   EVENTS,
   EVENT_SLOTS,
@@ -26,8 +26,21 @@ export interface KernelLayout {
   readonly lastQueuedOffset: number;
 }
 
+/**
+ * The running kernel's BTF; a kernel without it (no CONFIG_DEBUG_INFO_BTF) gets a BtfError saying so and what
+ * still works, rather than a bare ENOENT.
+ */
+export function vmlinuxBtf(path = VMLINUX_BTF): Btf {
+  try {
+    return Btf.vmlinux(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new BtfError(`no ${path}: the kernel publishes no BTF (CONFIG_DEBUG_INFO_BTF), which run-queue latency needs; --no-probe-latency counts events without it`);
+  }
+}
+
 /** Reads the layout the latency program needs from the kernel's BTF; throws a BtfError naming what is missing. */
-export function kernelLayout(btf: Btf = Btf.vmlinux()): KernelLayout {
+export function kernelLayout(btf: Btf = vmlinuxBtf()): KernelLayout {
   const field = (member: string, size: number): number => {
     let place;
     try {

@@ -14,13 +14,21 @@ import { probeStats } from './stats.js';
 type ProbeFamilies = Families<typeof probeStats.stats>;
 
 export interface ProbeSourceOptions {
-  /** Time run-queue latency (default true); see ProbeOptions.latency. */
+  /**
+   * Run-queue latency. Default (undefined): timed when the kernel's BTF gives what it needs; when it does not
+   * (no /sys/kernel/btf/vmlinux, no task_struct.sched_info), that is said once and the probe counts events
+   * only, which need no BTF. `true`: required; attach then fails (and is retried) naming what is missing.
+   * `false`: off (see ProbeOptions.latency).
+   */
   readonly latency?: boolean;
+  /** Reads the kernel layout the latency program needs (default: kernelLayout() of the running kernel). */
+  readonly kernelLayout?: () => KernelLayout;
 }
 
 export class ProbeSource implements Source {
   readonly name = 'probe';
-  private readonly latencyOn: boolean;
+  private readonly latencyWanted: boolean | undefined;
+  private readonly readLayout: () => KernelLayout;
   private probe: SchedProbe | undefined;
   private families: ProbeFamilies | undefined;
   /** The layout, or why BTF could not give it; it cannot change while the kernel runs, so it is read once. */
@@ -30,7 +38,8 @@ export class ProbeSource implements Source {
   private latency: HistogramSeries | undefined;
 
   constructor(opts: ProbeSourceOptions = {}) {
-    this.latencyOn = opts.latency ?? true;
+    this.latencyWanted = opts.latency;
+    this.readLayout = opts.kernelLayout ?? (() => kernelLayout());
   }
 
   stats(): readonly StatSet[] {
@@ -39,18 +48,25 @@ export class ProbeSource implements Source {
 
   attach(ctx: SourceContext): void {
     this.families = ctx.registry.register(probeStats);
-    if (!this.latencyOn) {
+    if (this.latencyWanted === false) {
       this.probe = SchedProbe.load({ latency: false });
       return;
     }
     if (this.layout === undefined) {
       try {
-        this.layout = kernelLayout();
+        this.layout = this.readLayout();
       } catch (err) {
         this.layout = err instanceof Error ? err : new Error(String(err));
       }
     }
-    if (this.layout instanceof Error) throw new Error(`cannot read the kernel's BTF: ${this.layout.message}`);
+    if (this.layout instanceof Error) {
+      const why = `cannot read the kernel's BTF: ${this.layout.message}`;
+      if (this.latencyWanted === true) throw new Error(why);
+      // The event counters need no BTF: keep them rather than lose the whole probe to the latency program.
+      ctx.log.once('probe:latency', `probe: run-queue latency off, counting events only (${why})`);
+      this.probe = SchedProbe.load({ latency: false });
+      return;
+    }
     this.probe = SchedProbe.load({ layout: this.layout });
     this.latency = this.families.runqueue_latency.with();
   }

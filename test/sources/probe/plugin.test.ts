@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cliPath, exited, runCli, waitFor } from '../../helpers/cli.js';
 import { NOBODY, nobodyPath } from '../../helpers/unprivileged.js';
 import { needRoot } from '../../helpers/peers.js';
@@ -54,19 +57,66 @@ test('without privileges the probe says so once and the host source carries on f
   }
 });
 
-test('as root, run exports the probe counters and latency histogram', async (t) => {
+interface ReportLine {
+  time: string;
+  counters: { name: string; delta: number; total: number }[];
+  histograms: { name: string; series: { count: number; mean: number; p50: number; p99: number }[] }[];
+}
+interface JsonlLine {
+  time: string;
+  metrics: { name: string; kind: string; value?: number; delta?: number; count?: number; sum?: number; bounds?: number[]; counts?: number[] }[];
+}
+
+test('as root, run exports the probe counters and latency histogram: the report agrees with the JSON lines of the same intervals', async (t) => {
   if (!needRoot(t)) return;
-  const child = spawn(process.execPath, [cliPath, 'run', '--interval', '0.2', '--report', 'json']);
+  const dir = mkdtempSync(join(tmpdir(), 'scx-probe-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const jsonl = join(dir, 'out.jsonl');
+  const child = spawn(process.execPath, [cliPath, 'run', '--interval', '0.2', '--report', 'json', '--jsonl', jsonl]);
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   try {
     await waitFor(() => stdout.split('\n').length >= 4, 10_000, 'three JSON reports');
     child.kill('SIGINT');
     assert.equal((await exited(child)).code, 0);
-    const text = stdout.trimEnd().split('\n').pop() as string;
-    assert.match(text, /"scx_probe_sched_switch_total"/);
-    assert.match(text, /"scx_probe_runqueue_latency_seconds"/);
   } finally {
     child.kill('SIGKILL');
   }
+  const reports = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as ReportLine);
+  // Both outputs flush the same snapshot each interval, stamped with the same time; the report's first
+  // interval is taken against the record before it.
+  const records = readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as JsonlLine);
+  const at = new Map(records.map((r, i) => [r.time, i]));
+  let latencySeen = 0;
+  for (const report of reports) {
+    const i = at.get(report.time);
+    assert.ok(i !== undefined && i > 0, `a JSON line for the report at ${report.time}`);
+    const rec = records[i] as JsonlLine;
+    const prev = records[i - 1] as JsonlLine;
+
+    const sw = report.counters.find((c) => c.name === 'scx_probe_sched_switch_total');
+    assert.ok(sw !== undefined, 'scx_probe_sched_switch_total reported');
+    const perCpu = rec.metrics.filter((m) => m.name === 'scx_probe_sched_switch_total');
+    assert.ok(perCpu.length > 0);
+    assert.ok(sw.total > 0, 'the kernel switched tasks since the probe attached');
+    assert.equal(sw.total, perCpu.reduce((a, m) => a + (m.value ?? 0), 0), 'report total = sum of the per-CPU values');
+
+    const hist = (r: JsonlLine) => r.metrics.find((m) => m.name === 'scx_probe_runqueue_latency_seconds' && m.kind === 'histogram');
+    const h = hist(rec);
+    assert.ok(h?.counts !== undefined && h.bounds !== undefined && h.count !== undefined && h.sum !== undefined);
+    assert.equal(h.counts.length, h.bounds.length + 1, 'one count per bound, then +Inf');
+    assert.equal(h.count, h.counts.reduce((a, b) => a + b, 0), 'histogram count = sum of its buckets');
+    const ph = hist(prev);
+    const interval = report.histograms.find((x) => x.name === 'scx_probe_runqueue_latency_seconds')?.series[0];
+    assert.ok(interval !== undefined, 'latency in the report');
+    const dCount = h.count - (ph?.count ?? 0);
+    assert.equal(interval.count, dCount, "the report's interval count = the change of the cumulative count");
+    if (dCount > 0) {
+      const dSum = h.sum - (ph?.sum ?? 0);
+      assert.ok(Math.abs(interval.mean * dCount - dSum) <= 1e-9 * Math.max(1, dSum), `mean ${interval.mean} x ${dCount} = sum ${dSum}`);
+      assert.ok(interval.p50 <= interval.p99, `p50 ${interval.p50} <= p99 ${interval.p99}`);
+    }
+    latencySeen += dCount;
+  }
+  assert.ok(latencySeen > 0, 'some run-queue latency was recorded while the agent ran');
 });

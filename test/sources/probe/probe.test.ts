@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedProbe, kernelLayout, type ProbeReading } from '../../../src/sources/probe/probe.js';
-import { Btf } from '../../../src/sources/bpf/btf.js';
-import { btfBlob } from '../bpf/fixtures.js';
+import { btfWithoutSchedInfo } from './fixtures.js';
 import { LATENCY_BOUNDS, LATENCY_MIN_EXP } from '../../../src/sources/probe/programs.js';
 import { ProbeSource } from '../../../src/sources/probe/source.js';
 import { closeFd, enableRunTimeStats, possibleCpus } from '../../../src/sources/bpf/sys.js';
@@ -14,21 +13,8 @@ import { pingPong, pingPongSchedStats, procCtxt } from '../../helpers/workload.j
 const sum = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
 
 test('probe: a kernel without sched_info (CONFIG_SCHED_INFO) gets one error naming it and --no-probe-latency', () => {
-  // struct task_struct { int pid; } and nothing else.
-  const strs = Buffer.from('\0int\0task_struct\0pid\0', 'latin1');
-  const types = Buffer.alloc(16 + 24);
-  types.writeUInt32LE(1, 0); // "int"
-  types.writeUInt32LE(1 << 24, 4);
-  types.writeUInt32LE(4, 8);
-  types.writeUInt32LE(32, 12);
-  types.writeUInt32LE(5, 16); // "task_struct"
-  types.writeUInt32LE((4 << 24) | 1, 20);
-  types.writeUInt32LE(4, 24);
-  types.writeUInt32LE(17, 28); // "pid", type 1, offset 0
-  types.writeUInt32LE(1, 32);
-  types.writeUInt32LE(0, 36);
   assert.throws(
-    () => kernelLayout(new Btf(btfBlob(types, strs), "the kernel's BTF")),
+    () => kernelLayout(btfWithoutSchedInfo()),
     /no member "sched_info.run_delay".*CONFIG_SCHED_INFO.*--no-probe-latency/,
   );
 });
