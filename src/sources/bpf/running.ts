@@ -4,10 +4,12 @@
  * it reads that profile's maps through a BpfSource. The usual boot order starts the agent as a service before
  * any scheduler, and scx_loader switches schedulers at run time, so the choice cannot be made once at startup.
  *
- * A change of ops name to another profile closes the old map source and removes its series (that scheduler
- * is gone, and removed series' ids are reused); a later return builds fresh series. An ops name that changes
- * within one profile (a scheduler upgraded or restarted) keeps the same map source, whose counters continue
- * monotonic across the restart. Each change is said once.
+ * A scheduler that stops (ops empty) keeps its map source and series, unread, until another takes over: a
+ * restart usually spans an interval or two, and the issue's rule is that no counter goes backwards across it.
+ * When the same profile runs again (a restart, or an upgrade under a new ops name) the map source re-attaches
+ * to the new maps and its counters continue. Another scheduler taking over closes the old map source and
+ * removes its series (that scheduler is gone; removed series' ids are reused); a later return builds fresh
+ * series. Each change is said once.
  */
 import type { StatSet } from '../../declare/types.js';
 import type { Registry } from '../../registry/index.js';
@@ -31,7 +33,10 @@ export class RunningSchedulerSource implements Source {
   private ctx: SourceContext | undefined;
   /** The ops name last read (undefined: none running), so a change is noticed and said once. */
   private ops: string | undefined;
-  private current: { readonly profile: SchedulerProfile; readonly source: BpfSource } | undefined;
+  /** The map source being read, with the profile and ops name it was built or last resumed for. */
+  private current: { readonly profile: SchedulerProfile; readonly source: BpfSource; ops: string } | undefined;
+  /** The current scheduler stopped and nothing has replaced it: its series stay, nothing is read. */
+  private stopped = false;
   private readonly built = new Map<string, BpfSource>();
 
   constructor(opts: RunningSchedulerOptions) {
@@ -54,7 +59,7 @@ export class RunningSchedulerSource implements Source {
     const ctx = this.ctx;
     if (ctx === undefined) throw new Error('bpf: collect() before attach()');
     this.follow(ctx);
-    return this.current?.source.collect();
+    return this.stopped ? undefined : this.current?.source.collect();
   }
 
   close(): void {
@@ -65,21 +70,29 @@ export class RunningSchedulerSource implements Source {
   private follow(ctx: SourceContext): void {
     const ops = runningScheduler(this.opts.root);
     if (ops === this.ops) return;
-    const was = this.ops;
     this.ops = ops;
     const log = ctx.log;
     const profile = ops === undefined ? undefined : this.opts.profileFor(ops);
     const cur = this.current;
-    if (cur !== undefined && profile?.name === cur.profile.name) {
-      log.info(`sched_ext scheduler "${was ?? ''}" is now "${ops ?? ''}"; still reading it with profile ${profile.name}`);
+    if (cur !== undefined && ops === undefined) {
+      this.stopped = true;
+      log.info(`sched_ext scheduler "${cur.ops}" stopped; its series stay until another scheduler runs`);
       return;
     }
+    if (cur !== undefined && ops !== undefined && profile?.name === cur.profile.name) {
+      const how = this.stopped && cur.ops === ops ? 'runs again' : `runs (was "${cur.ops}")`;
+      this.stopped = false;
+      cur.ops = ops;
+      log.info(`sched_ext scheduler "${ops}" ${how}; still reading it with profile ${profile.name}`);
+      return;
+    }
+    this.stopped = false;
     if (cur !== undefined) {
       cur.source.close();
       removeSeries(ctx.registry, cur.source.stats());
       this.current = undefined;
       const now = ops === undefined ? 'no sched_ext scheduler is running' : `"${ops}" runs now`;
-      log.info(`sched_ext scheduler "${was ?? ''}" is gone (${now}); stopped reading its BPF stats and removed their series`);
+      log.info(`sched_ext scheduler "${cur.ops}" is gone (${now}); stopped reading its BPF stats and removed their series`);
     }
     if (ops === undefined) return;
     if (profile === undefined) {
@@ -92,7 +105,7 @@ export class RunningSchedulerSource implements Source {
       this.built.set(profile.name, source);
     }
     source.attach(ctx);
-    this.current = { profile, source };
+    this.current = { profile, source, ops };
     log.info(`reading BPF stats of the running sched_ext scheduler "${ops}" with profile ${profile.name}`);
   }
 }

@@ -46,7 +46,7 @@ function counterValue(reg: Registry, name: string, labels: readonly string[]): n
   return (s as CounterSeries | undefined)?.value;
 }
 
-test('no --scheduler: a scheduler started after the agent is found, followed across an upgrade, and dropped when another replaces it', async (t) => {
+test('no --scheduler: a scheduler started after the agent is found, followed across an upgrade and a restart (counters continue), and dropped when another replaces it', async (t) => {
   if (!needRoot(t)) return;
   const root = mkdtempSync(join(tmpdir(), 'scx-root-'));
   const ops = join(root, 'root', 'ops');
@@ -83,8 +83,25 @@ test('no --scheduler: a scheduler started after the agent is found, followed acr
     await src.collect();
     assert.equal(counterValue(reg, 'dispatched_tasks', ['dsq']), rusty.sum(8) + rusty2.sum(8));
 
-    // scx_loader switches to scx_simple: rusty's series go, simple's are read.
+    // Restarted: for two intervals no scheduler runs (sched_ext's root is gone), then the same one again with
+    // new maps. Its series stay meanwhile and its counters continue: none goes backwards across a restart.
     rusty2.close();
+    await waitProgGone(rusty2.progId, progExists);
+    rmSync(ops);
+    await src.collect();
+    await src.collect();
+    assert.equal(counterValue(reg, 'dispatched_tasks', ['dsq']), rusty.sum(8) + rusty2.sum(8), 'kept while stopped');
+    assert.equal(log.lines.filter((l) => /"rusty_1.0.13[^"]*" stopped; its series stay/.test(l)).length, 1, log.lines.join('\n'));
+    const rusty3 = sched('rusty_', 17, 1);
+    live.push(rusty3);
+    writeFileSync(ops, 'rusty_1.0.13_g4567cdef_x86_64-unknown-linux-gnu\n');
+    await src.collect();
+    assert.equal(counterValue(reg, 'dispatched_tasks', ['dsq']), rusty.sum(8) + rusty2.sum(8) + rusty3.sum(8));
+    assert.equal(counterValue(reg, 'dl_preset', []), rusty.sum(16) + rusty2.sum(16) + rusty3.sum(16));
+    assert.equal(log.lines.filter((l) => /"rusty_1.0.13[^"]*" runs again/.test(l)).length, 1, log.lines.join('\n'));
+
+    // scx_loader switches to scx_simple: rusty's series go, simple's are read.
+    rusty3.close();
     const simple = sched('simple_', 2, 3);
     live.push(simple);
     writeFileSync(ops, 'simple\n');
