@@ -2,11 +2,14 @@
  * Prints the C header a scheduler's BPF code includes, from the same declarations user space exports: the
  * stats enum (slots from enumLayout, so both sides agree), an X-macro table with each slot's exposed name,
  * labels and help (C user space can print from it, like scx_nest_stats_table.h), the count the map is sized
- * by, and, when compiled for BPF, the per-CPU array map and stat_inc/stat_add helpers.
+ * by, and, when compiled for BPF, the per-CPU array map and stat_inc/stat_add helpers; for log2 histograms,
+ * stat_hist (bucket by a branchy binary search over shifts: no loop for the verifier, no clz libcall, which
+ * clang's BPF target lacks) and one stat_hist_<series> wrapper per histogram series.
  */
 import { counterSampleName } from '../declare/naming.js';
 import type { StatSet } from '../declare/types.js';
-import { cIdent, enumLayout, type EnumLayout, type EnumSlot } from './enum-layout.js';
+import { formatGoFloat } from '../sinks/go-float.js';
+import { cIdent, enumLayout, type EnumHistogram, type EnumLayout, type EnumSlot } from './enum-layout.js';
 
 export interface CHeaderOptions {
   /** Upper-case prefix of every C name (`RUSTY` gives RUSTY_STAT_*, RUSTY_NR_STATS). Default: the set's name. */
@@ -56,6 +59,13 @@ export function cHeader(set: StatSet, opts: CHeaderOptions = {}): CHeader {
   out.push(` * The "${mapName}" map is a per-CPU array of u64, one slot per enum value; user space reads each slot, sums it`);
   out.push(' * over the possible CPUs, and exports it under the name and labels in the table below. Change the');
   out.push(' * declarations and regenerate rather than editing this file, so both sides keep the same order.');
+  if (layout.histograms.length > 0) {
+    out.push(' *');
+    out.push(' * A histogram takes a run of slots: one per bucket (_B0.., the last for values above the highest bound),');
+    out.push(' * each counting the values in that bucket alone (the exported _bucket series is cumulative), then _SUM,');
+    out.push(' * the sum of the recorded integers. Record with stat_hist_<series>(value); the exported bounds and sum');
+    out.push(' * are the integers times the declared scale.');
+  }
   if (layout.skipped.length > 0) {
     out.push(' *');
     out.push(' * Declared but not in the stats map:');
@@ -83,10 +93,7 @@ export function cHeader(set: StatSet, opts: CHeaderOptions = {}): CHeader {
   out.push(` *   static const char *${p}_stat_names[${nr}] = { ${P}_STATS(${P}_NAME) };`);
   out.push(' */');
   out.push(`#define ${P}_STATS(X) \\`);
-  for (const s of layout.slots) {
-    const metric = s.stat.kind === 'counter' ? counterSampleName(s.stat.name) : s.stat.name;
-    out.push(`\tX(${slotName(s)}, ${cString(metric)}, ${cString(labelText(s))}, ${cString(s.stat.help)}) \\`);
-  }
+  for (const s of layout.slots) out.push(`\tX(${slotName(s)}, ${cString(sampleName(s))}, ${cString(labelText(s))}, ${cString(s.stat.help)}) \\`);
   out.push('');
   out.push('#if defined(__bpf__)');
   out.push('#ifndef SEC');
@@ -126,23 +133,100 @@ export function cHeader(set: StatSet, opts: CHeaderOptions = {}): CHeader {
     out.push('\t\t*cnt = value;');
     out.push('}');
   }
+  if (layout.histograms.length > 0) out.push(...histogramHelpers(enumName, layout.histograms, slotName));
   out.push('#endif /* __bpf__ */');
   out.push('');
   out.push(`#endif /* ${guard} */`);
   return { text: `${out.join('\n')}\n`, layout };
 }
 
-/** `name{label="value",...}` as a reader would see the series. */
-function seriesText(s: EnumSlot): string {
-  const metric = s.stat.kind === 'counter' ? counterSampleName(s.stat.name) : s.stat.name;
-  const labels = labelText(s);
-  return labels === '' ? metric : `${metric}{${labels}}`;
+/**
+ * The log2 bucket function, the generic recorder and one wrapper per histogram series. The bucket rule is the
+ * exported one: value v counts in the first bucket whose bound 2^i >= v (0 and 1 in bucket 0), and in the
+ * +Inf bucket (index nr_bounds) above the highest bound.
+ */
+function histogramHelpers(enumName: string, hists: readonly EnumHistogram[], slotName: (s: EnumSlot) => string): string[] {
+  const out: string[] = [];
+  out.push('');
+  out.push('/*');
+  out.push(' * The log2 bucket of value: the first i with 2^i >= value (0 for 0 and 1), or nr_bounds (the +Inf bucket)');
+  out.push(' * above 2^(nr_bounds - 1). A binary search over shifts: no loop for the verifier, no clz libcall.');
+  out.push(' */');
+  out.push('static __always_inline __u32 stat_log2_bucket(__u64 value, __u32 nr_bounds)');
+  out.push('{');
+  out.push('	__u64 x = value - 1;');
+  out.push('	__u32 log = 0;');
+  out.push('');
+  out.push('	if (value <= 1)');
+  out.push('		return 0;');
+  for (const shift of [32, 16, 8, 4, 2]) {
+    out.push(`	if (x >> ${shift}) {`);
+    out.push(`		x >>= ${shift};`);
+    out.push(`		log += ${shift};`);
+    out.push('	}');
+  }
+  out.push('	if (x >> 1)');
+  out.push('		log += 1;');
+  out.push('	/* log = floor(log2(value - 1)), so 2^(log + 1) is the first bound >= value. */');
+  out.push('	log += 1;');
+  out.push('	return log < nr_bounds ? log : nr_bounds;');
+  out.push('}');
+  out.push('');
+  out.push('/*');
+  out.push(' * Counts value in its bucket of the histogram whose bucket 0 is slot first and adds it to the sum slot');
+  out.push(' * (first + nr_bounds + 1) on this CPU; returns the bucket. Use the stat_hist_<series> wrappers below.');
+  out.push(' */');
+  out.push(`static __always_inline __u32 stat_hist(enum ${enumName} first, __u32 nr_bounds, __u64 value)`);
+  out.push('{');
+  out.push('	__u32 bucket = stat_log2_bucket(value, nr_bounds);');
+  out.push('');
+  out.push('	stat_add(first + bucket, 1);');
+  out.push('	stat_add(first + nr_bounds + 1, value);');
+  out.push('	return bucket;');
+  out.push('}');
+  for (const h of hists) {
+    const scale = h.stat.bucketScale;
+    out.push('');
+    const unit = scale === 1 ? '' : ` (each unit is ${formatGoFloat(scale)}${h.stat.unit === '' ? '' : ` ${h.stat.unit}`})`;
+    out.push(`/* Records one value of ${commentSafe(histSeriesText(h))}${unit}. */`);
+    out.push(`static __always_inline __u32 stat_hist_${h.cName.toLowerCase()}(__u64 value)`);
+    out.push('{');
+    out.push(`	return stat_hist(${slotName(h.first)}, ${h.bounds}, value);`);
+    out.push('}');
+  }
+  return out;
 }
 
-/** Labels in Prometheus text form: `type="wsync"`. */
+/** The exported sample name a slot feeds: counters end in _total, histogram slots in _bucket or _sum. */
+function sampleName(s: EnumSlot): string {
+  if (s.stat.kind === 'counter') return counterSampleName(s.stat.name);
+  if (s.part === undefined) return s.stat.name;
+  return `${s.stat.name}${s.part === 'sum' ? '_sum' : '_bucket'}`;
+}
+
+/** `name{label="value",...}` as a reader would see the series. */
+function seriesText(s: EnumSlot): string {
+  const labels = labelText(s);
+  const text = labels === '' ? sampleName(s) : `${sampleName(s)}{${labels}}`;
+  return s.part === undefined || s.part === 'sum' ? text : `${text} alone`;
+}
+
+/** A histogram series as `name{labels}`. */
+function histSeriesText(h: EnumHistogram): string {
+  const labels = quoteLabels(Object.keys(h.stat.labels), h.labelValues);
+  return labels === '' ? h.stat.name : `${h.stat.name}{${labels}}`;
+}
+
+/** Labels in Prometheus text form: `type="wsync"`; a histogram bucket slot adds its `le`. */
 function labelText(s: EnumSlot): string {
   const names = Object.keys(s.stat.labels);
-  return s.labelValues.map((v, i) => `${names[i]}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+  if (s.stat.kind !== 'histogram' || typeof s.part !== 'number') return quoteLabels(names, s.labelValues);
+  const bound = s.part < s.stat.buckets.length ? formatGoFloat(s.stat.buckets[s.part] as number) : '+Inf';
+  return quoteLabels([...names, 'le'], [...s.labelValues, bound]);
+}
+
+function quoteLabels(names: readonly string[], values: readonly string[]): string {
+  return values.map((v, i) => `${names[i]}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
 }
 
 /** A C string literal: backslash, quote and control characters escaped; non-ASCII as UTF-8 octal escapes. */

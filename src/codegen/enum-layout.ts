@@ -6,7 +6,9 @@
  *
  * The rule (layout.ts): stats whose `from` is a `statsIndex()` reference of the map, in declaration order,
  * each taking the next index unless it names one; closed labels expand to one slot per combination, first
- * label outermost; max_entries is the refs' `entries` or one past the highest slot.
+ * label outermost; max_entries is the refs' `entries` or one past the highest slot. A log2 histogram series
+ * takes a run of slots: `<series>_B0` .. `_B<n>` (bucket i holds values v with 2^(i-1) < v <= 2^i, the last
+ * everything above the highest bound) and then `<series>_SUM`.
  */
 import { DeclarationError } from '../declare/naming.js';
 import type { StatDecl, StatSet } from '../declare/types.js';
@@ -20,8 +22,25 @@ export interface EnumSlot {
   readonly stat: StatDecl;
   /** Label values in the stat's label order (empty for an unlabelled stat). */
   readonly labelValues: readonly string[];
-  /** Upper-case C identifier suffix: the stat key, then each label value (`DISPATCHED_TASKS_WSYNC`). */
+  /**
+   * Upper-case C identifier suffix: the stat key, then each label value (`DISPATCHED_TASKS_WSYNC`); for a
+   * histogram's slots, then `_B<bucket>` or `_SUM`.
+   */
   readonly cName: string;
+  /** For a histogram's slots: which bucket (0 .. bounds; `bounds` is +Inf), or `sum`. */
+  readonly part: number | 'sum' | undefined;
+}
+
+/** One histogram series of the enum: its run of slots, for the header's per-series helper. */
+export interface EnumHistogram {
+  readonly stat: StatDecl & { readonly kind: 'histogram' };
+  readonly labelValues: readonly string[];
+  /** The series' C name suffix without the slot part (`RUNQ_LAT_BATCH`). */
+  readonly cName: string;
+  /** The slot of bucket 0; buckets follow, then the sum. */
+  readonly first: EnumSlot;
+  /** Declared bounds; bucket `bounds` is +Inf and the sum slot is first.index + bounds + 1. */
+  readonly bounds: number;
 }
 
 /** A stat the layout leaves out, and why (printed in the header's comment and by the CLI). */
@@ -36,6 +55,8 @@ export interface EnumLayout {
   readonly map: string;
   /** Slots in index order (an explicit `index` may leave holes). */
   readonly slots: readonly EnumSlot[];
+  /** The histogram series among the slots, in slot order. */
+  readonly histograms: readonly EnumHistogram[];
   /** max_entries of the map. */
   readonly entries: number;
   readonly skipped: readonly SkippedStat[];
@@ -88,24 +109,38 @@ export function enumLayout(set: StatSet, opts: { map?: string } = {}): EnumLayou
     throw err;
   }
   const slots: EnumSlot[] = [];
+  const histograms: EnumHistogram[] = [];
   const byName = new Map<string, EnumSlot>();
+  const add = (slot: EnumSlot): EnumSlot => {
+    const clash = byName.get(slot.cName);
+    if (clash !== undefined) throw new LayoutError(`stats "${describe(clash)}" and "${describe(slot)}" both become the C name ${slot.cName}`);
+    byName.set(slot.cName, slot);
+    slots.push(slot);
+    return slot;
+  };
   for (const e of entries) {
     const cName = [cIdent(e.decl.key), ...e.labelValues.map(cIdent)].join('_');
-    const slot: EnumSlot = { index: e.index, stat: e.decl, labelValues: e.labelValues, cName };
-    const clash = byName.get(cName);
-    if (clash !== undefined) throw new LayoutError(`stats "${describe(clash)}" and "${describe(slot)}" both become the C name ${cName}`);
-    byName.set(cName, slot);
-    slots.push(slot);
+    const base = { stat: e.decl, labelValues: e.labelValues };
+    if (e.decl.kind !== 'histogram') {
+      add({ ...base, index: e.index, cName, part: undefined });
+      continue;
+    }
+    const bounds = e.decl.buckets.length;
+    const first = add({ ...base, index: e.index, cName: `${cName}_B0`, part: 0 });
+    for (let b = 1; b <= bounds; b++) add({ ...base, index: e.index + b, cName: `${cName}_B${b}`, part: b });
+    add({ ...base, index: e.index + bounds + 1, cName: `${cName}_SUM`, part: 'sum' });
+    histograms.push({ stat: e.decl, labelValues: e.labelValues, cName, first, bounds });
   }
   const skipped: SkippedStat[] = [];
   for (const stat of Object.values(set.stats)) {
     const reason = notASlot(stat, map);
     if (reason !== undefined) skipped.push({ stat, reason });
   }
-  return { set, map, slots, entries: maxEntries, skipped };
+  return { set, map, slots, histograms, entries: maxEntries, skipped };
 }
 
 function describe(s: EnumSlot): string {
   const labels = Object.keys(s.stat.labels);
-  return s.labelValues.length === 0 ? s.stat.key : `${s.stat.key}{${s.labelValues.map((v, i) => `${labels[i]}=${v}`).join(',')}}`;
+  const series = s.labelValues.length === 0 ? s.stat.key : `${s.stat.key}{${s.labelValues.map((v, i) => `${labels[i]}=${v}`).join(',')}}`;
+  return s.part === undefined ? series : `${series} ${s.part === 'sum' ? 'sum' : `bucket ${s.part}`}`;
 }

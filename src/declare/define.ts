@@ -48,20 +48,33 @@ export interface HistogramOptions<L extends LabelSpec> extends StatOptions<L> {
   readonly buckets: readonly number[] | Log2Buckets;
 }
 
-/** Bucket bounds 2^0 .. 2^maxExponent: the shape a BPF log2 histogram (slot = log2(value)) fills. */
+/**
+ * Bucket bounds 2^0 .. 2^maxExponent times `scale`: the shape a BPF log2 histogram (slot = ceil(log2(value)))
+ * fills with integers.
+ */
 export interface Log2Buckets {
   readonly shape: 'log2';
   readonly bounds: readonly number[];
+  /** The declared unit's value of one recorded integer (1e-9 for ns recorded into a `seconds` histogram). */
+  readonly scale: number;
 }
 
-/** Buckets with upper bounds 1, 2, 4, ... 2^maxExponent. */
-export function log2Buckets(maxExponent: number): Log2Buckets {
+/**
+ * Buckets with upper bounds 1, 2, 4, ... 2^maxExponent, each times `scale`. A producer that records integers
+ * (a BPF program) counts value v in the first bucket i with 2^i >= v, and +Inf above 2^maxExponent; `scale`
+ * converts its integers to the stat's unit, for the bounds and for the sum. A `seconds` histogram fed with
+ * nanoseconds: `log2Buckets(35, { scale: 1e-9 })`; scx_layered's 1 µs .. 32 s run-queue latency buckets:
+ * `log2Buckets(25, { scale: 1e-6 })`.
+ */
+export function log2Buckets(maxExponent: number, opts: { readonly scale?: number } = {}): Log2Buckets {
   if (!Number.isInteger(maxExponent) || maxExponent < 0 || maxExponent > 63) {
     throw new DeclarationError(`log2Buckets: maxExponent must be an integer 0..63, got ${maxExponent}`);
   }
+  const scale = opts.scale ?? 1;
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new DeclarationError(`log2Buckets: scale must be a finite number > 0, got ${scale}`);
   const bounds: number[] = [];
-  for (let i = 0; i <= maxExponent; i++) bounds.push(2 ** i);
-  return { shape: 'log2', bounds };
+  for (let i = 0; i <= maxExponent; i++) bounds.push(2 ** i * scale);
+  return { shape: 'log2', bounds, scale };
 }
 
 
@@ -77,9 +90,11 @@ export function gauge<const L extends LabelSpec = NoLabels>(opts: StatOptions<L>
 
 /** Declares a histogram with explicit bucket bounds or log2 buckets. */
 export function histogram<const L extends LabelSpec = NoLabels>(opts: HistogramOptions<L>): HistogramDecl<NoInfer<L>> {
-  const shape = Array.isArray(opts.buckets) ? 'explicit' : 'log2';
-  const bounds = Array.isArray(opts.buckets) ? (opts.buckets as readonly number[]) : (opts.buckets as Log2Buckets).bounds;
-  return { ...base('histogram', opts), buckets: [...bounds], bucketShape: shape };
+  if (Array.isArray(opts.buckets)) {
+    return { ...base('histogram', opts), buckets: [...(opts.buckets as readonly number[])], bucketShape: 'explicit', bucketScale: 1 };
+  }
+  const log2 = opts.buckets as Log2Buckets;
+  return { ...base('histogram', opts), buckets: [...log2.bounds], bucketShape: 'log2', bucketScale: log2.scale };
 }
 
 function base<K extends MetricKind, L extends LabelSpec>(

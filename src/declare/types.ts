@@ -68,6 +68,11 @@ export interface HistogramDecl<L extends LabelSpec = LabelSpec> extends StatDecl
   readonly buckets: readonly number[];
   /** `log2` when bucket i holds values up to 2^i, the shape BPF programs fill with a log2 slot index. */
   readonly bucketShape: 'explicit' | 'log2';
+  /**
+   * log2: the unit's value of one integer the producer records (bound i is 2^i × bucketScale; a recorded sum
+   * is multiplied by it on export). 1 for explicit buckets.
+   */
+  readonly bucketScale: number;
 }
 
 /** Any declaration. */

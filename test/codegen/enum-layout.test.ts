@@ -77,7 +77,67 @@ test('explicit indices place slots, leave holes and set entries; the BPF layout 
   const open = defineStats({ name: 'x', help: 'x', stats: { a: counter({ help: 'a', labels: { cpu: String }, from: statsIndex() }) } });
   assert.throws(() => enumLayout(open), /label "cpu" is open/);
   const hist = defineStats({ name: 'x', help: 'x', stats: { h: histogram({ help: 'h', buckets: [1, 2], from: statsIndex() }) } });
-  assert.throws(() => enumLayout(hist), /histograms are not read from a BPF stats enum/);
+  assert.throws(
+    () => enumLayout(hist),
+    (e: unknown) =>
+      e instanceof LayoutError &&
+      e.message === 'stat "h": a BPF stats enum holds log2 histograms only (buckets: log2Buckets(maxExponent, { scale }), which the generated stat_hist helper fills); explicit bucket bounds cannot be computed in BPF',
+  );
+  // Explicit bounds that happen to be powers of two are still explicit: only log2Buckets() declares the rule.
+  const pow2 = defineStats({ name: 'x', help: 'x', stats: { h: histogram({ help: 'h', buckets: [1, 2, 4], from: statsIndex() }) } });
+  assert.throws(() => enumLayout(pow2), /holds log2 histograms only/);
+});
+
+test('a log2 histogram takes a run of slots per label combination: buckets, +Inf, sum', () => {
+  const set = defineStats({
+    name: 'x',
+    help: 'x',
+    stats: {
+      a: counter({ help: 'a', from: statsIndex() }),
+      lat: histogram({ help: 'l', unit: 'seconds', labels: { layer: ['batch', 'web'] }, buckets: log2Buckets(2, { scale: 1e-6 }), from: statsIndex() }),
+      b: counter({ help: 'b', from: statsIndex() }),
+    },
+  });
+  const l = enumLayout(set);
+  assert.deepEqual(
+    l.slots.map((s) => `${s.index}:${s.cName}:${String(s.part)}`),
+    [
+      '0:A:undefined',
+      '1:LAT_BATCH_B0:0',
+      '2:LAT_BATCH_B1:1',
+      '3:LAT_BATCH_B2:2',
+      '4:LAT_BATCH_B3:3',
+      '5:LAT_BATCH_SUM:sum',
+      '6:LAT_WEB_B0:0',
+      '7:LAT_WEB_B1:1',
+      '8:LAT_WEB_B2:2',
+      '9:LAT_WEB_B3:3',
+      '10:LAT_WEB_SUM:sum',
+      '11:B:undefined',
+    ],
+  );
+  assert.equal(l.entries, 12);
+  assert.deepEqual(
+    l.histograms.map((h) => `${h.cName}@${h.first.index}/${h.bounds}`),
+    ['LAT_BATCH@1/3', 'LAT_WEB@6/3'],
+  );
+  assert.deepEqual(set.stats.lat.buckets, [1e-6, 2e-6, 4e-6]);
+  assert.equal(set.stats.lat.bucketScale, 1e-6);
+  // An explicit index inside a histogram's run is caught like any other overlap.
+  const overlap = defineStats({
+    name: 'x',
+    help: 'x',
+    stats: { h: histogram({ help: 'h', buckets: log2Buckets(3), from: statsIndex() }), c: counter({ help: 'c', from: statsIndex({ index: 5 }) }) },
+  });
+  assert.throws(() => enumLayout(overlap), /enum index 5 is used by both "h" and "c"/);
+  // A slot name from a histogram run and a counter's name collide like any two slots.
+  const clash = defineStats({
+    name: 'x',
+    help: 'x',
+    stats: { h: histogram({ help: 'h', buckets: log2Buckets(0), from: statsIndex() }), h_b0: counter({ help: 'c', from: statsIndex() }) },
+  });
+  assert.throws(() => enumLayout(clash), /stats "h bucket 0" and "h_b0" both become the C name H_B0/);
+  assert.throws(() => log2Buckets(3, { scale: 0 }), /scale must be a finite number > 0, got 0/);
 });
 
 test('two stats that become the same C name are an error naming both', () => {

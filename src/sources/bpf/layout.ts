@@ -4,7 +4,7 @@
  * mistakes surface when a profile is loaded, before any map is opened.
  */
 import { DeclarationError } from '../../declare/naming.js';
-import type { StatDecl, StatSet } from '../../declare/types.js';
+import type { HistogramDecl, StatDecl, StatSet } from '../../declare/types.js';
 import { MapType, mapTypeName, type MapInfo } from './sys.js';
 import { type BpfField, type BpfLayout, type BpfRef, isBpfRef } from './ref.js';
 
@@ -13,8 +13,14 @@ export interface Entry {
   readonly decl: StatDecl;
   /** Label values in the declaration's label order (without the `cpu` label the source may add). */
   readonly labelValues: readonly string[];
-  /** percpu_array: the enum index. */
+  /** percpu_array: the enum index (a histogram's first bucket slot). */
   readonly index: number;
+  /**
+   * percpu_array: consecutive u64 slots from `index`. 1, except a histogram: one slot per bucket (the declared
+   * bounds, then +Inf; each holds the count of values in that bucket alone) and then one for the sum, in the
+   * integers the BPF program recorded (see histogramSlots).
+   */
+  readonly width: number;
   /** percpu_struct/global: the byte offset (global: a fallback until BTF resolves it). */
   readonly offset: number;
   /** global: the variable name. */
@@ -56,9 +62,27 @@ export function labelCombinations(decl: StatDecl, allowOpen = false): string[][]
   return combos;
 }
 
+/** Slots a stats-enum histogram series takes: its bounds, +Inf, and the sum. */
+export function histogramSlots(decl: HistogramDecl): number {
+  return decl.buckets.length + 2;
+}
+
+/** Slots one series of a stat takes in a stats enum; throws for histograms the enum cannot hold. */
+function slotWidth(decl: StatDecl): number {
+  if (decl.kind !== 'histogram') return 1;
+  if (decl.bucketShape !== 'log2') {
+    throw new DeclarationError(
+      `stat "${decl.key}": a BPF stats enum holds log2 histograms only (buckets: log2Buckets(maxExponent, { scale }), ` +
+        'which the generated stat_hist helper fills); explicit bucket bounds cannot be computed in BPF',
+    );
+  }
+  return histogramSlots(decl);
+}
+
 /**
  * The stats enum of one per-CPU array map in a set, in index order: what the BPF side's `enum` must list.
- * Header generation and the source both use this, so the two cannot disagree.
+ * Header generation and the source both use this, so the two cannot disagree. A histogram series takes a
+ * run of `width` slots (histogramSlots); closed labels expand it as they do a counter.
  */
 export function enumEntries(set: StatSet, map = 'stats'): Entry[] {
   const out: Entry[] = [];
@@ -66,18 +90,20 @@ export function enumEntries(set: StatSet, map = 'stats'): Entry[] {
   for (const decl of Object.values(set.stats)) {
     const ref = decl.from;
     if (!isBpfRef(ref) || ref.layout !== 'percpu_array' || ref.map !== map) continue;
-    if (decl.kind === 'histogram') throw new DeclarationError(`stat "${decl.key}": histograms are not read from a BPF stats enum`);
+    const width = slotWidth(decl);
     const start = ref.index ?? next;
     if (!Number.isInteger(start) || start < 0) throw new DeclarationError(`stat "${decl.key}": enum index ${start} is not an integer >= 0`);
     const combos = labelCombinations(decl);
-    combos.forEach((labelValues, i) => out.push({ decl, labelValues, index: start + i, offset: 0, variable: undefined, field: 'u64' }));
-    next = start + combos.length;
+    combos.forEach((labelValues, i) => out.push({ decl, labelValues, index: start + i * width, width, offset: 0, variable: undefined, field: 'u64' }));
+    next = start + combos.length * width;
   }
   const seen = new Map<number, string>();
   for (const e of out) {
-    const other = seen.get(e.index);
-    if (other !== undefined) throw new DeclarationError(`map "${map}": enum index ${e.index} is used by both "${other}" and "${e.decl.key}"`);
-    seen.set(e.index, e.decl.key);
+    for (let k = e.index; k < e.index + e.width; k++) {
+      const other = seen.get(k);
+      if (other !== undefined) throw new DeclarationError(`map "${map}": enum index ${k} is used by both "${other}" and "${e.decl.key}"`);
+      seen.set(k, e.decl.key);
+    }
   }
   return out.sort((a, b) => a.index - b.index);
 }
@@ -104,7 +130,7 @@ export function planMaps(set: StatSet): MapPlan[] {
 
 function planEnum(set: StatSet, name: string, refs: readonly BpfRef[]): MapPlan {
   const entries = enumEntries(set, name);
-  const used = entries.length === 0 ? 0 : (entries[entries.length - 1] as Entry).index + 1;
+  const used = entries.length === 0 ? 0 : Math.max(...entries.map((e) => e.index + e.width));
   const declared = refs.map((r) => r.entries).filter((n): n is number => n !== undefined);
   const maxEntries = declared.length > 0 ? Math.max(...declared) : used;
   if (maxEntries < used) throw new DeclarationError(`map "${name}": entries ${maxEntries} is fewer than the ${used} the stats use`);
@@ -142,7 +168,7 @@ function planFields(name: string, layout: BpfLayout, refs: readonly { decl: Stat
     }
     const offset = ref.offset ?? -1;
     if (offset >= 0) end = Math.max(end, offset + FIELD_BYTES[field]);
-    entries.push({ decl, labelValues: [], index: 0, offset, variable: ref.variable, field });
+    entries.push({ decl, labelValues: [], index: 0, width: 1, offset, variable: ref.variable, field });
   }
   const shape: MapShape =
     layout === 'percpu_struct'
