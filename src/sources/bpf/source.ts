@@ -14,11 +14,17 @@
  * reset-on-read reader elsewhere), everything the map holds now is counted as new on top of what was
  * exported. The source does this itself rather than leaning on the registry's restart rule, because a new
  * map found late may already be above the old map's last value, which that rule would take for no restart.
+ *
+ * A log2 histogram in a stats enum is a run of slots (layout.ts): per bucket, the count of values in that
+ * bucket alone, then the sum of the recorded integers. Each slot is a counter under the rules above (exact
+ * BigInt delta, a replaced or dropped map counts as new); the deltas build the series' running totals, the
+ * sum times the declared `bucketScale`, which go to HistogramSeries.absolute. The totals never go backwards,
+ * so its own restart rule never fires.
  */
 import type { StatDecl, StatSet } from '../../declare/types.js';
 import { DeclarationError } from '../../declare/naming.js';
 import { errorMessage, type Logger } from '../../log.js';
-import type { CounterSeries, GaugeSeries } from '../../registry/index.js';
+import type { CounterSeries, GaugeSeries, HistogramSeries } from '../../registry/index.js';
 import type { Source, SourceContext } from '../source.js';
 import { Btf } from './btf.js';
 import { type Located, type Locator, LocateError, type Writable, locate, scanPrograms, stillThere } from './discover.js';
@@ -44,14 +50,29 @@ export interface BpfSourceOptions {
   readonly name?: string;
 }
 
-type Handle = CounterSeries | GaugeSeries;
+type Handle = CounterSeries | GaugeSeries | HistogramSeries;
+
+/** A histogram series' exported running totals, built from its slots' deltas and handed to `absolute`. */
+interface HistTotals {
+  readonly series: HistogramSeries;
+  /** Per bucket, +Inf last. */
+  readonly counts: Float64Array;
+  /** In the stat's unit: the recorded integers times `scale`. */
+  sum: number;
+  readonly scale: number;
+}
 
 interface MapState {
   readonly plan: MapPlan;
   readonly locator: Locator;
-  /** Per entry: handles (one, or one per possible CPU) and their index into the per-handle arrays. */
+  /**
+   * Per entry: handles (one, or one per possible CPU) and the index of the first one's first slot in `prev`;
+   * handle k's slot j (histograms take entry.width slots) is at firstHandle + k × width + j.
+   */
   readonly handles: Handle[][];
   readonly firstHandle: number[];
+  /** Per entry: for a histogram, the running totals of each handle; undefined otherwise. */
+  readonly hists: (HistTotals[] | undefined)[];
   /** Byte offset per entry once attached (globals: from BTF). */
   offsets: number[];
   loc: Located | undefined;
@@ -59,6 +80,13 @@ interface MapState {
   /** Map id last read, to tell a replaced map from the same one found again. */
   lastMapId: number | undefined;
   zero: Buffer | undefined;
+}
+
+/** Adds what slot j of a histogram's run counted (a bucket, or the sum when last) to its totals. */
+function addSlot(t: HistTotals, j: number, width: number, added: bigint): void {
+  if (added === 0n) return;
+  if (j < width - 1) t.counts[j] = (t.counts[j] as number) + Number(added);
+  else t.sum += Number(added) * t.scale;
 }
 
 function readField(buf: Buffer, off: number, field: BpfField): bigint {
@@ -139,13 +167,20 @@ export class BpfSource implements Source {
       const perCpu = this.opts.perCpu === true && plan.layout !== 'global';
       const handles: Handle[][] = [];
       const firstHandle: number[] = [];
+      const hists: (HistTotals[] | undefined)[] = [];
       for (const e of plan.entries) {
         const family = families[e.decl.key];
         if (family === undefined) throw new Error(`stat "${e.decl.key}" is not registered`);
         const hs = (perCpu ? cpus.map((c) => family.withValues([c, ...e.labelValues])) : [family.withValues(e.labelValues)]) as Handle[];
         firstHandle.push(n);
-        n += hs.length;
+        n += hs.length * e.width;
         handles.push(hs);
+        const d = e.decl;
+        hists.push(
+          d.kind === 'histogram'
+            ? hs.map((h) => ({ series: h as HistogramSeries, counts: new Float64Array(d.buckets.length + 1), sum: 0, scale: d.bucketScale }))
+            : undefined,
+        );
       }
       const where = this.opts.maps?.[plan.name];
       const locator: Locator =
@@ -154,7 +189,7 @@ export class BpfSource implements Source {
           : 'pin' in where
             ? { kind: 'pin', path: where.pin }
             : { kind: 'id', id: where.id };
-      return { plan, locator, handles, firstHandle, offsets: [], loc: undefined, view: undefined, lastMapId: undefined, zero: undefined };
+      return { plan, locator, handles, firstHandle, hists, offsets: [], loc: undefined, view: undefined, lastMapId: undefined, zero: undefined };
     });
     this.prev = new Array<bigint>(n).fill(0n);
     if (this.opts.resetOnRead === true) {
@@ -237,7 +272,8 @@ export class BpfSource implements Source {
   private rebase(st: MapState): void {
     for (let i = 0; i < st.handles.length; i++) {
       const first = st.firstHandle[i] as number;
-      for (let h = first; h < first + (st.handles[i] as Handle[]).length; h++) this.prev[h] = 0n;
+      const end = first + (st.handles[i] as Handle[]).length * (st.plan.entries[i] as Entry).width;
+      for (let h = first; h < end; h++) this.prev[h] = 0n;
     }
   }
 
@@ -303,7 +339,7 @@ export class BpfSource implements Source {
       return;
     }
     if (st.plan.layout === 'percpu_array' && (buf.byteOffset & 3) === 0) {
-      this.readEnumWords(st, new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2), stride >>> 2, slots);
+      this.readEnumWords(st, new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2), stride >>> 2, slots, map.valueBytes >>> 2);
       return;
     }
     for (let i = 0; i < entries.length; i++) {
@@ -311,6 +347,14 @@ export class BpfSource implements Source {
       const hs = st.handles[i] as Handle[];
       const off = st.offsets[i] as number;
       const first = st.firstHandle[i] as number;
+      const hists = st.hists[i];
+      if (hists !== undefined) {
+        const vb = map.valueBytes;
+        this.readHistogram(hists, first, e.width, (j, s) =>
+          s < 0 ? sumField(buf, off + j * vb, stride, slots, 'u64') : readField(buf, off + j * vb + s * stride, 'u64'),
+        );
+        continue;
+      }
       if (hs.length === 1) this.apply(hs[0] as Handle, first, sumField(buf, off, stride, slots, e.field));
       else for (let s = 0; s < slots; s++) this.apply(hs[s] as Handle, first + s, readField(buf, off + s * stride, e.field));
     }
@@ -329,7 +373,21 @@ export class BpfSource implements Source {
       const e = entries[i] as Entry;
       const hs = st.handles[i] as Handle[];
       const off = st.offsets[i] as number;
-      if (!('absolute' in (hs[0] as Handle))) {
+      const hists = st.hists[i];
+      if (hists !== undefined) {
+        for (let j = 0; j < e.width; j++) map.update(e.index + j, zero);
+        for (let k = 0; k < hists.length; k++) {
+          const t = hists[k] as HistTotals;
+          for (let j = 0; j < e.width; j++) {
+            const at = off + j * map.valueBytes; // the next enum entry of the batch buffer
+            const v = hists.length === 1 ? sumField(buf, at, stride, slots, 'u64') : readField(buf, at + k * stride, 'u64');
+            addSlot(t, j, e.width, v);
+          }
+          t.series.absolute(t.counts, t.sum);
+        }
+        continue;
+      }
+      if (e.decl.kind === 'gauge') {
         if (hs.length === 1) (hs[0] as GaugeSeries).set(Number(sumField(buf, off, stride, slots, e.field)));
         else for (let s = 0; s < slots; s++) (hs[s] as GaugeSeries).set(Number(readField(buf, off + s * stride, e.field)));
         continue;
@@ -341,12 +399,27 @@ export class BpfSource implements Source {
   }
 
   /** The stats-enum hot path: u64s read as two 32-bit words of a typed view, no per-value bounds checks. */
-  private readEnumWords(st: MapState, w: Uint32Array, strideW: number, slots: number): void {
+  private readEnumWords(st: MapState, w: Uint32Array, strideW: number, slots: number, entryW: number): void {
     const n = st.handles.length;
     for (let i = 0; i < n; i++) {
       const hs = st.handles[i] as Handle[];
       const at = (st.offsets[i] as number) >>> 2;
       const first = st.firstHandle[i] as number;
+      const hists = st.hists[i];
+      if (hists !== undefined) {
+        this.readHistogram(hists, first, (st.plan.entries[i] as Entry).width, (j, s) => {
+          const k0 = at + j * entryW;
+          if (s >= 0) return fromWords(w[k0 + s * strideW + 1] as number, w[k0 + s * strideW] as number);
+          let lo = 0;
+          let hi = 0;
+          for (let c = 0, k = k0; c < slots; c++, k += strideW) {
+            lo += w[k] as number;
+            hi += w[k + 1] as number;
+          }
+          return fromWords(hi, lo);
+        });
+        continue;
+      }
       if (hs.length === 1) {
         let lo = 0;
         let hi = 0;
@@ -377,13 +450,32 @@ export class BpfSource implements Source {
    * was zeroed (a reset-on-read reader elsewhere), so all it holds now is new.
    */
   private apply(handle: Handle, h: number, raw: bigint): void {
+    // Histograms never come here (readHistogram), so `absolute` tells a counter from a gauge.
     if (!('absolute' in handle)) {
       handle.set(Number(raw));
       return;
     }
+    const delta = this.delta(h, raw);
+    if (delta !== 0n) (handle as CounterSeries).inc(Number(delta));
+  }
+
+  /** The counter rule for one slot: the exact delta since the last read; a drop means all it holds is new. */
+  private delta(h: number, raw: bigint): bigint {
     const prev = this.prev[h] as bigint;
-    const delta = raw >= prev ? raw - prev : raw;
     this.prev[h] = raw;
-    if (delta !== 0n) handle.inc(Number(delta));
+    return raw >= prev ? raw - prev : raw;
+  }
+
+  /**
+   * One histogram entry: `slot(j, s)` reads its slot j summed over CPUs (s = -1) or on CPU slot s. Each
+   * slot's delta (the counter rule) is added to the handle's totals, which `absolute` then takes.
+   */
+  private readHistogram(hists: readonly HistTotals[], first: number, width: number, slot: (j: number, s: number) => bigint): void {
+    for (let k = 0; k < hists.length; k++) {
+      const t = hists[k] as HistTotals;
+      const base = first + k * width;
+      for (let j = 0; j < width; j++) addSlot(t, j, width, this.delta(base + j, slot(j, hists.length === 1 ? -1 : k)));
+      t.series.absolute(t.counts, t.sum);
+    }
   }
 }
