@@ -10,6 +10,7 @@ interface Lib {
   load(obj: unknown): number;
   nextProgram(obj: unknown, prev: unknown): unknown;
   programName(prog: unknown): string;
+  programFd(prog: unknown): number;
   attach(prog: unknown): unknown;
   destroyLink(link: unknown): number;
   findMap(obj: unknown, name: string): unknown;
@@ -26,6 +27,7 @@ function lib(): Lib {
     load: l.func('int bpf_object__load(void *obj)'),
     nextProgram: l.func('void *bpf_object__next_program(void *obj, void *prev)'),
     programName: l.func('const char *bpf_program__name(void *prog)'),
+    programFd: l.func('int bpf_program__fd(void *prog)'),
     attach: l.func('void *bpf_program__attach(void *prog)'),
     destroyLink: l.func('int bpf_link__destroy(void *link)'),
     findMap: l.func('void *bpf_object__find_map_by_name(void *obj, const char *name)'),
@@ -37,6 +39,7 @@ function lib(): Lib {
     load: (obj) => f.load(obj) as number,
     nextProgram: (obj, prev) => f.nextProgram(obj, prev) as unknown,
     programName: (prog) => f.programName(prog) as string,
+    programFd: (prog) => f.programFd(prog) as number,
     attach: (prog) => f.attach(prog) as unknown,
     destroyLink: (link) => f.destroyLink(link) as number,
     findMap: (obj, name) => f.findMap(obj, name) as unknown,
@@ -54,9 +57,13 @@ const isNull = (p: unknown): boolean => p === null || koffi.address(p) === 0n;
 export class LoadedObject {
   private obj: unknown;
   private links: unknown[] = [];
+  /** The programs attached, in object order. */
   readonly programs: string[] = [];
+  /** Every program's fd (owned by the object), attached or not. */
+  private readonly fds = new Map<string, number>();
 
-  constructor(path: string) {
+  /** Loads the object and attaches every program except those named in `noAttach` (run them by test run). */
+  constructor(path: string, opts: { noAttach?: readonly string[] } = {}) {
     const l = lib();
     const obj = l.open(path, null);
     if (isNull(obj)) throw new Error(`bpf_object__open_file(${path}) failed: errno ${koffi.errno()}`);
@@ -68,6 +75,8 @@ export class LoadedObject {
     }
     try {
       for (let p = l.nextProgram(obj, null); !isNull(p); p = l.nextProgram(obj, p)) {
+        this.fds.set(l.programName(p), l.programFd(p));
+        if (opts.noAttach?.includes(l.programName(p)) === true) continue;
         const link = l.attach(p);
         if (isNull(link)) throw new Error(`bpf_program__attach(${l.programName(p)}) failed: errno ${koffi.errno()}`);
         this.links.push(link);
@@ -84,6 +93,13 @@ export class LoadedObject {
     const m = lib().findMap(this.obj, name);
     if (isNull(m)) throw new Error(`no map "${name}" in the object`);
     return lib().mapFd(m);
+  }
+
+  /** A program's fd by name (owned by the object: do not close it). */
+  programFd(name: string): number {
+    const fd = this.fds.get(name);
+    if (fd === undefined) throw new Error(`no program "${name}" in the object`);
+    return fd;
   }
 
   /** Detaches every program: counting stops; maps stay. */

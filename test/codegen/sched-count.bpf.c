@@ -9,10 +9,17 @@
 #include <bpf/bpf_helpers.h>
 #include "sched_count_stats.h"
 
+/* Counts the switch, then records this CPU's switch count so far in the switch_seq histogram. */
 SEC("raw_tp/sched_switch")
 int gentest_switch(void *ctx)
 {
+	__u32 key = SCHEDCOUNT_STAT_EVENTS_SWITCH;
+	__u64 *n;
+
 	stat_inc(SCHEDCOUNT_STAT_EVENTS_SWITCH);
+	n = bpf_map_lookup_elem(&stats, &key);
+	if (n)
+		stat_hist_switch_seq(*n);
 	return 0;
 }
 
@@ -36,6 +43,23 @@ int gentest_fork(void *ctx)
 {
 	stat_add(SCHEDCOUNT_STAT_FORK_WEIGHT, 3);
 	return 0;
+}
+
+/*
+ * Not attached; run by BPF_PROG_TEST_RUN with args (value, nr_bounds): returns the header's bucket for value,
+ * so the test can hold it against user space's rule at every bound.
+ */
+SEC("raw_tp")
+int gentest_log2(struct bpf_raw_tracepoint_args *ctx)
+{
+	return stat_log2_bucket(ctx->args[0], ctx->args[1]);
+}
+
+/* Not attached; run by BPF_PROG_TEST_RUN with args (value): records it in the recorded histogram. */
+SEC("raw_tp")
+int gentest_record(struct bpf_raw_tracepoint_args *ctx)
+{
+	return stat_hist_recorded(ctx->args[0]);
 }
 
 char LICENSE[] SEC("license") = "GPL";

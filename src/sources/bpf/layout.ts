@@ -67,6 +67,17 @@ export function histogramSlots(decl: HistogramDecl): number {
   return decl.buckets.length + 2;
 }
 
+/**
+ * The bucket the generated header's stat_log2_bucket gives a recorded integer, for readers and tests: the
+ * first i with 2^i >= value (0 for 0 and 1), or `nrBounds` (+Inf) above 2^(nrBounds - 1). The same rule as
+ * HistogramSeries.observe on the bounds 2^i: value v counts in the first bucket whose bound is >= v.
+ */
+export function log2Bucket(value: bigint, nrBounds: number): number {
+  if (value <= 1n) return 0;
+  const ceil = (value - 1n).toString(2).length; // floor(log2(value - 1)) + 1
+  return Math.min(ceil, nrBounds);
+}
+
 /** Slots one series of a stat takes in a stats enum; throws for histograms the enum cannot hold. */
 function slotWidth(decl: StatDecl): number {
   if (decl.kind !== 'histogram') return 1;

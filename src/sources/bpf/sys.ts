@@ -23,6 +23,7 @@ const Cmd = {
   PROG_LOAD: 5,
   OBJ_PIN: 6,
   OBJ_GET: 7,
+  PROG_TEST_RUN: 10,
   PROG_GET_NEXT_ID: 11,
   MAP_GET_NEXT_ID: 12,
   PROG_GET_FD_BY_ID: 13,
@@ -49,6 +50,7 @@ const PERMISSION: Record<CmdName, string> = {
   PROG_LOAD: 'needs CAP_BPF and CAP_PERFMON (tracing programs)',
   OBJ_PIN: 'needs write access to the bpffs directory',
   OBJ_GET: 'needs access to the pinned file by its mode and owner (root passes by CAP_DAC_OVERRIDE)',
+  PROG_TEST_RUN: 'needs CAP_SYS_ADMIN (raw tracepoint programs)',
   PROG_GET_NEXT_ID: 'needs CAP_SYS_ADMIN',
   MAP_GET_NEXT_ID: 'needs CAP_SYS_ADMIN',
   PROG_GET_FD_BY_ID: 'needs CAP_SYS_ADMIN',
@@ -823,6 +825,22 @@ export function rawTracepointOpen(name: string | undefined, progFd: number): num
   if (n !== undefined) attr.writeBigUInt64LE(ptr(n), 0);
   attr.writeUInt32LE(progFd, 8);
   return bpf('RAW_TRACEPOINT_OPEN', attr, name ?? `prog fd ${progFd}`);
+}
+
+/**
+ * PROG_TEST_RUN of a raw tracepoint program: runs it once in the calling thread with `args` as its context
+ * (`struct bpf_raw_tracepoint_args`, one u64 per argument, at most 12) and returns its return value (u32).
+ */
+export function progTestRunRawTp(progFd: number, args: readonly bigint[]): number {
+  if (args.length > 12) throw new Error(`a raw tracepoint program takes at most 12 arguments, got ${args.length}`);
+  const ctx = Buffer.alloc(Math.max(8, args.length * 8));
+  args.forEach((a, i) => ctx.writeBigUInt64LE(BigInt.asUintN(64, a), i * 8));
+  const attr = Buffer.alloc(ATTR_SIZE);
+  attr.writeUInt32LE(progFd, 0);
+  attr.writeUInt32LE(args.length * 8, 40); // ctx_size_in
+  attr.writeBigUInt64LE(ptr(ctx), 48); // ctx_in
+  bpf('PROG_TEST_RUN', attr, `prog fd ${progFd}`);
+  return attr.readUInt32LE(4); // retval
 }
 
 // ---- run-time statistics (added by the bpfgen branch for the probe bench; kept apart to merge cleanly) ----
