@@ -51,7 +51,7 @@ test('a BPF program built on the generated header counts real events; the agent 
     assert.match(readFileSync(header, 'utf8'), /^\tSCHEDCOUNT_STAT_SWITCH_SEQ_B0 = 4, /m);
     assert.match(readFileSync(header, 'utf8'), /^\tSCHEDCOUNT_STAT_RECORDED_SUM = 39, /m);
     const objPath = join(dir, 'sched_count.bpf.o');
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', `-I${multiarch}`, `-I${dir}`, '-c', bpfSource, '-o', objPath], { stdio: 'pipe' });
+    execFileSync('clang', ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', `-I${multiarch}`, `-I${dir}`, '-c', bpfSource, '-o', objPath], { stdio: 'pipe' });
 
     obj = new LoadedObject(objPath, { noAttach: ['gentest_log2', 'gentest_record'] });
     assert.deepEqual(obj.programs, ['gentest_switch', 'gentest_wakeup', 'gentest_wakenew', 'gentest_fork']);
