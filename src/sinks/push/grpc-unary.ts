@@ -229,10 +229,17 @@ export class GrpcChannel {
     return s;
   }
 
-  /** Forgets a session so the next call opens another; `destroy` also tears it down now. */
+  /**
+   * Forgets a session so the next call opens another, and closes it: gracefully (calls in flight finish) or,
+   * with `destroy`, at once.
+   */
   private drop(s: http2.ClientHttp2Session | undefined, destroy = false): void {
     if (s === undefined) return;
     if (this.session === s) this.session = undefined;
-    if (destroy && !s.destroyed) s.destroy();
+    if (destroy) {
+      if (!s.destroyed) s.destroy();
+    } else if (!s.closed) {
+      s.close();
+    }
   }
 }
