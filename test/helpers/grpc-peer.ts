@@ -44,7 +44,8 @@ const definition: grpc.ServiceDefinition = {
   },
 };
 
-export async function startGrpcPeer(reply: (call: GrpcCall, index: number) => GrpcReply = () => ({}), port = 0): Promise<GrpcPeer> {
+/** With `tls` (PEM certificate chain and key) the peer speaks TLS and its url is https://. */
+export async function startGrpcPeer(reply: (call: GrpcCall, index: number) => GrpcReply = () => ({}), port = 0, tls?: { cert: Buffer; key: Buffer }): Promise<GrpcPeer> {
   const calls: GrpcCall[] = [];
   const waiters: (() => void)[] = [];
   const server = new grpc.Server();
@@ -66,10 +67,11 @@ export async function startGrpcPeer(reply: (call: GrpcCall, index: number) => Gr
     },
   });
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err)));
+    const creds = tls === undefined ? grpc.ServerCredentials.createInsecure() : grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }]);
+    server.bindAsync(`127.0.0.1:${port}`, creds, (err, p) => (err === null ? resolve(p) : reject(err)));
   });
   return {
-    url: `http://127.0.0.1:${bound}`,
+    url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${bound}`,
     port: bound,
     calls,
     async waitFor(n, ms = 10_000) {
