@@ -9,8 +9,8 @@ export function runCli(args: readonly string[], opts: { timeoutMs?: number } = {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function startCli(args: readonly string[]): ChildProcessWithoutNullStreams & { output(): { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [cliPath, ...args]);
+export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): ChildProcessWithoutNullStreams & { output(): { stdout: string; stderr: string } } {
+  const child = spawn(process.execPath, [cliPath, ...args], opts.env === undefined ? {} : { env: opts.env });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,6 +1,7 @@
 /**
  * OTLP/HTTP answers: which statuses to retry (429, 502, 503, 504, honouring Retry-After; nothing else), and
- * the `partial_success` a 2xx `ExportMetricsServiceResponse` may carry, in either encoding.
+ * the `partial_success` a 2xx `ExportMetricsServiceResponse` may carry, in either encoding (the protobuf
+ * reading is shared with OTLP/gRPC, whose OK answers carry the same message).
  */
 import { errorMessage } from '../../log.js';
 import { type HttpAnswer, retryAfterMs } from '../push/http-post.js';
@@ -41,8 +42,16 @@ export interface PartialSuccess {
 export function partialSuccess(a: HttpAnswer): PartialSuccess | undefined {
   if (a.body.length === 0) return undefined;
   const type = String(a.headers['content-type'] ?? '');
-  const ps = type.includes('json') ? fromJson(a.body) : fromProtobuf(a.body);
+  return type.includes('json') ? orNone(fromJson(a.body)) : partialSuccessFromProtobuf(a.body);
+}
+
+function orNone(ps: PartialSuccess): PartialSuccess | undefined {
   return ps.rejectedDataPoints === 0 && ps.errorMessage === '' ? undefined : ps;
+}
+
+/** The partial success in a protobuf ExportMetricsServiceResponse, or undefined when there is none. */
+export function partialSuccessFromProtobuf(body: Uint8Array): PartialSuccess | undefined {
+  return orNone(fromProtobuf(body));
 }
 
 /** ExportMetricsServiceResponse{ partial_success = 1 { rejected_data_points = 1 (int64), error_message = 2 } }. */
