@@ -24,11 +24,12 @@ export interface PrometheusServer {
   output(): string;
 }
 
-export async function startPrometheus(opts: { port?: number; readyMs?: number } = {}): Promise<PrometheusServer> {
+/** `config`: the prometheus.yml to run with (scrape targets, rule files); default: no scrapes, for remote write. */
+export async function startPrometheus(opts: { port?: number; readyMs?: number; config?: string } = {}): Promise<PrometheusServer> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'scx-prom-'));
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
+  writeFileSync(config, opts.config ?? 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
   let out = '';
   const child: ChildProcess = spawn(
     PROMETHEUS,
