@@ -3,13 +3,13 @@ import type { StatDecl, StatSet } from '../declare/types.js';
 import { counterSampleName } from '../declare/naming.js';
 import { healthStats } from '../health.js';
 import { createLogger } from '../log.js';
-import { createSources, pluginFlags } from './catalog.js';
+import { createSources, sourceFlags } from './catalog.js';
 import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
 
 export function describeFlags(): FlagSpecs {
   return {
     format: { type: 'string', default: 'text', metavar: 'text|json', help: 'Output format' },
-    ...pluginFlags(),
+    ...sourceFlags(),
   };
 }
 

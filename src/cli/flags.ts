@@ -16,6 +16,12 @@ export interface FlagSpec {
   /** Placeholder shown in --help, e.g. HOST:PORT. */
   readonly metavar?: string;
   readonly help: string;
+  /**
+   * Validates one given value (each one, for a repeatable flag) and throws UsageError naming `--flag`. The
+   * CLI runs it on every flag the user gave, before any command or plugin sees the values, so a bad value is
+   * an error even when the plugin that reads it is not enabled.
+   */
+  readonly check?: (flag: string, text: string) => void;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
@@ -52,6 +58,18 @@ export function parsePositive(flag: string, text: string, opts: { allowZero?: bo
     throw new UsageError(`--${flag}: "${text}" is not ${what}`);
   }
   return n;
+}
+
+/** A `check` for numbers > 0 (or >= 0, or integers): what parsePositive accepts. */
+export function positive(opts: { allowZero?: boolean; integer?: boolean } = {}): (flag: string, text: string) => void {
+  return (flag, text) => void parsePositive(flag, text, opts);
+}
+
+/** A `check` for one of the listed words. */
+export function oneOf(choices: readonly string[]): (flag: string, text: string) => void {
+  return (flag, text) => {
+    if (!choices.includes(text)) throw new UsageError(`--${flag}: "${text}" is not ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`);
+  };
 }
 
 /** Parses HOST:PORT (IPv6 as [::1]:9000; a bare :PORT means all interfaces). */

@@ -2,7 +2,8 @@
  * The command line: `scx-metrics <command> [flags]`. Thin by design: flags become plugin values, plugins
  * become sources and sinks, and the agent runs them. Bad usage prints one line on stderr and exits 2.
  */
-import { parseArgs } from 'node:util';
+import { VERSION } from '../version.js';
+import { parseCommandArgs } from './args.js';
 import { type FlagSpecs, type FlagValues, UsageError } from './flags.js';
 import { formatFlags } from './usage.js';
 import { runCommand, runFlags } from './run.js';
@@ -14,8 +15,8 @@ export interface Command {
   readonly summary: string;
   readonly usage: string;
   flags(): FlagSpecs;
-  /** Runs the command; resolves to the exit status. */
-  main(values: FlagValues): Promise<number>;
+  /** Runs the command with its flag values and the names of the flags the user gave; resolves to the exit status. */
+  main(values: FlagValues, given: ReadonlySet<string>): Promise<number>;
 }
 
 const helpFlag: FlagSpecs = { help: { type: 'boolean', short: 'h', help: 'Show this help' } };
@@ -48,6 +49,7 @@ function topHelp(): string {
     'scx-metrics: export sched_ext scheduler stats to Prometheus, the terminal and other backends',
     '',
     'Usage: scx-metrics <command> [flags]',
+    '       scx-metrics --version',
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
@@ -63,20 +65,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${topHelp()}\n`);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`scx-metrics ${VERSION}\n`);
+    return 0;
+  }
   const cmd = commands[name];
   if (cmd === undefined) throw new UsageError(`unknown command "${name}" (expected one of: ${Object.keys(commands).join(', ')})`);
   const specs = { ...cmd.flags(), ...helpFlag };
-  let values: FlagValues;
-  try {
-    values = parseArgs({ args: [...rest], options: specs, strict: true, allowPositionals: false }).values as FlagValues;
-  } catch (err) {
-    // parseArgs' messages already name the flag ("Unknown option '--x'"); keep them to one line.
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new UsageError(`${name}: ${msg}`);
-  }
+  const { values, given } = parseCommandArgs(name, rest, specs);
   if (values.help === true) {
     process.stdout.write(`Usage: ${cmd.usage}\n\n${cmd.summary}\n\nFlags:\n${formatFlags(specs)}\n`);
     return 0;
   }
-  return cmd.main(values);
+  return cmd.main(values, given);
 }

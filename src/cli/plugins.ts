@@ -25,6 +25,11 @@ export interface SourcePlugin {
 
 export interface SinkPlugin {
   readonly name: string;
+  /**
+   * The flag that turns the sink on (`otlp` for `--otlp URL`); undefined when it is on by default (the
+   * terminal report). Its other flags, given without it, are warned about as having no effect.
+   */
+  readonly enabledBy?: string;
   readonly flags: FlagSpecs;
   create(values: FlagValues, env: PluginEnv): Sink[] | Promise<Sink[]>;
 }

@@ -4,7 +4,7 @@
  */
 import { Agent } from '../agent.js';
 import { createLogger, errorMessage } from '../log.js';
-import { createSinks, createSources, pluginFlags } from './catalog.js';
+import { createSinks, createSources, flagsWithoutEffect, pluginFlags } from './catalog.js';
 import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from './flags.js';
 import type { PluginEnv } from './plugins.js';
 
@@ -15,11 +15,12 @@ export function runFlags(): FlagSpecs {
   };
 }
 
-export async function runCommand(values: FlagValues): Promise<number> {
+export async function runCommand(values: FlagValues, given: ReadonlySet<string> = new Set()): Promise<number> {
   const intervalSeconds = parsePositive('interval', stringFlag(values, 'interval') ?? '2');
   // Timers overflow past 2^31 ms; a day is already far beyond any useful interval.
   if (intervalSeconds > 86400) throw new UsageError(`--interval: "${stringFlag(values, 'interval')}" is more than 86400 seconds (a day)`);
   const log = createLogger();
+  for (const w of flagsWithoutEffect(given, values)) log.warn(w);
   const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };
   const sources = await createSources(values, env);
   const sinks = await createSinks(values, env);

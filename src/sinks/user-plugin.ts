@@ -8,6 +8,7 @@ import { UserSinkError, loadUserSink } from './user.js';
 
 export const userSinkPlugin: SinkPlugin = {
   name: 'user',
+  enabledBy: 'sink',
   flags: {
     sink: {
       type: 'string',

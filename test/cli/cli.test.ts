@@ -4,7 +4,7 @@ import { exited, runCli, startCli, waitFor } from '../helpers/cli.js';
 
 test('bad usage: one line on stderr naming the problem, exit 2', () => {
   const cases: [string[], RegExp][] = [
-    [['run', '--bogus'], /^scx-metrics: run: Unknown option '--bogus'/],
+    [['run', '--bogus'], /^scx-metrics: run: unknown flag --bogus \(see scx-metrics run --help\)$/],
     [['run', '--interval', 'soon'], /^scx-metrics: --interval: "soon" is not a number > 0$/],
     [['run', '--interval', '0'], /--interval: "0" is not a number > 0/],
     [['run', '--report', 'fancy'], /--report: "fancy" is not text, json or none/],

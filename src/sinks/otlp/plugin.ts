@@ -5,28 +5,30 @@
 import type { Logger } from '../../log.js';
 import { queueSize as queueSizeFromFlags, queueSizeFlags } from '../push/queue-flags.js';
 import type { SinkPlugin } from '../../cli/plugins.js';
-import { type FlagValues, listFlag, parsePositive, stringFlag, UsageError } from '../../cli/flags.js';
-import { parseChoice, parseHttpUrl, parsePairs } from '../push/flags.js';
+import { type FlagValues, listFlag, oneOf, parsePositive, positive, stringFlag, UsageError } from '../../cli/flags.js';
+import { httpUrl, pair, parseChoice, parseHttpUrl, parsePairs } from '../push/flags.js';
 import { schedExtRoot, schedExtRootFlag } from '../../sources/sched-ext-root.js';
 import { resourceAttributes } from './resource.js';
 import { OtlpSink } from './sink.js';
 
 export const otlpPlugin: SinkPlugin = {
   name: 'otlp',
+  enabledBy: 'otlp',
   flags: {
     ...schedExtRootFlag,
-    otlp: { type: 'string', metavar: 'URL', help: 'Push to an OTLP collector: http://127.0.0.1:4318/v1/metrics (HTTP), http://127.0.0.1:4317 (gRPC)' },
+    otlp: { type: 'string', metavar: 'URL', check: httpUrl, help: 'Push to an OTLP collector: http://127.0.0.1:4318/v1/metrics (HTTP), http://127.0.0.1:4317 (gRPC)' },
     'otlp-protocol': {
       type: 'string',
       metavar: 'http/protobuf|http/json|grpc',
+      check: oneOf(['http/protobuf', 'http/json', 'grpc']),
       help: 'OTLP protocol (default: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)',
     },
-    'otlp-encoding': { type: 'string', metavar: 'protobuf|json', help: 'OTLP/HTTP body encoding (same as --otlp-protocol http/protobuf|http/json)' },
-    'otlp-temporality': { type: 'string', default: 'cumulative', metavar: 'cumulative|delta', help: 'OTLP counter and histogram temporality' },
-    'otlp-compression': { type: 'string', default: 'none', metavar: 'gzip|none', help: 'OTLP body compression' },
-    'otlp-resource': { type: 'string', multiple: true, metavar: 'KEY=VALUE', help: 'OTLP resource attribute (adds to or overrides service.name, host.name, scx.scheduler.name)' },
-    'otlp-header': { type: 'string', multiple: true, metavar: 'NAME=VALUE', help: 'Extra OTLP request header (e.g. authorization)' },
-    'otlp-timeout': { type: 'string', default: '10', metavar: 'SECONDS', help: 'OTLP request timeout' },
+    'otlp-encoding': { type: 'string', metavar: 'protobuf|json', check: oneOf(['protobuf', 'json']), help: 'OTLP/HTTP body encoding (same as --otlp-protocol http/protobuf|http/json)' },
+    'otlp-temporality': { type: 'string', default: 'cumulative', metavar: 'cumulative|delta', check: oneOf(['cumulative', 'delta']), help: 'OTLP counter and histogram temporality' },
+    'otlp-compression': { type: 'string', default: 'none', metavar: 'gzip|none', check: oneOf(['gzip', 'none']), help: 'OTLP body compression' },
+    'otlp-resource': { type: 'string', multiple: true, metavar: 'KEY=VALUE', check: pair, help: 'OTLP resource attribute (adds to or overrides service.name, host.name, scx.scheduler.name)' },
+    'otlp-header': { type: 'string', multiple: true, metavar: 'NAME=VALUE', check: pair, help: 'Extra OTLP request header (e.g. authorization)' },
+    'otlp-timeout': { type: 'string', default: '10', metavar: 'SECONDS', check: positive(), help: 'OTLP request timeout' },
     ...queueSizeFlags('otlp', 'OTLP request', 100),
   },
   create(values, env) {

@@ -11,9 +11,10 @@ export const DEFAULT_LISTEN = '0.0.0.0:9000';
 
 export const prometheusPlugin: SinkPlugin = {
   name: 'prometheus',
+  enabledBy: 'enable-prometheus',
   flags: {
     'enable-prometheus': { type: 'boolean', help: 'Serve /metrics for Prometheus (text 0.0.4 or OpenMetrics 1.0)' },
-    'prometheus-listen': { type: 'string', default: DEFAULT_LISTEN, metavar: 'HOST:PORT', help: 'Address of the Prometheus endpoint' },
+    'prometheus-listen': { type: 'string', default: DEFAULT_LISTEN, metavar: 'HOST:PORT', check: (flag, text) => void parseHostPort(flag, text), help: 'Address of the Prometheus endpoint' },
   },
   create(values) {
     const { host, port } = parseHostPort('prometheus-listen', stringFlag(values, 'prometheus-listen') ?? DEFAULT_LISTEN);

@@ -1,5 +1,5 @@
 /** Flag parsers shared by the HTTP push sinks: endpoint URLs and repeatable KEY=VALUE pairs. */
-import { UsageError } from '../../cli/flags.js';
+import { UsageError, oneOf } from '../../cli/flags.js';
 
 /** An http(s) URL, or a UsageError naming the flag. */
 export function parseHttpUrl(flag: string, text: string): URL {
@@ -15,6 +15,12 @@ export function parseHttpUrl(flag: string, text: string): URL {
   return url;
 }
 
+/** A `check` for an http(s) URL. */
+export const httpUrl = (flag: string, text: string): void => void parseHttpUrl(flag, text);
+
+/** A `check` for one KEY=VALUE pair. */
+export const pair = (flag: string, text: string): void => void parsePairs(flag, [text]);
+
 /** Repeated KEY=VALUE values as pairs, in order; the key must be non-empty. */
 export function parsePairs(flag: string, texts: readonly string[]): [string, string][] {
   return texts.map((t) => {
@@ -26,6 +32,6 @@ export function parsePairs(flag: string, texts: readonly string[]): [string, str
 
 /** One of the listed words, or a UsageError listing them. */
 export function parseChoice<const T extends string>(flag: string, text: string, choices: readonly T[]): T {
-  if ((choices as readonly string[]).includes(text)) return text as T;
-  throw new UsageError(`--${flag}: "${text}" is not ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`);
+  oneOf(choices)(flag, text);
+  return text as T;
 }

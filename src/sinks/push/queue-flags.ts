@@ -3,12 +3,13 @@
  * all of them at once (a sink's own flag wins). What one item is depends on the sink: a datagram for StatsD
  * and spectatord, an interval's line for JSON lines.
  */
-import { type FlagSpecs, type FlagValues, parsePositive, stringFlag } from '../../cli/flags.js';
+import { type FlagSpecs, type FlagValues, parsePositive, positive, stringFlag } from '../../cli/flags.js';
 
 export const pushQueueFlag: FlagSpecs = {
   'push-queue-size': {
     type: 'string',
     metavar: 'N',
+    check: positive({ integer: true }),
     help: "Items each push sink holds while its peer is slow or down, beyond which the oldest are dropped and counted (a sink's own --<sink>-queue-size wins)",
   },
 };
@@ -19,6 +20,7 @@ export function queueSizeFlags(sink: string, item: string, defaultSize: number):
     [`${sink}-queue-size`]: {
       type: 'string',
       metavar: 'N',
+      check: positive({ integer: true }),
       help: `${item}s the ${sink} sink holds while its peer is slow or down (default --push-queue-size, else ${defaultSize})`,
     },
     ...pushQueueFlag,

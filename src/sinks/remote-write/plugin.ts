@@ -1,17 +1,18 @@
 /** The remote_write sink's flags: `--remote-write URL` turns it on. */
 import { queueSize as queueSizeFromFlags, queueSizeFlags } from '../push/queue-flags.js';
 import type { SinkPlugin } from '../../cli/plugins.js';
-import { listFlag, parsePositive, stringFlag } from '../../cli/flags.js';
-import { parseHttpUrl, parsePairs } from '../push/flags.js';
+import { listFlag, parsePositive, positive, stringFlag } from '../../cli/flags.js';
+import { httpUrl, pair, parseHttpUrl, parsePairs } from '../push/flags.js';
 import { RemoteWriteSink } from './sink.js';
 
 export const remoteWritePlugin: SinkPlugin = {
   name: 'remote_write',
+  enabledBy: 'remote-write',
   flags: {
-    'remote-write': { type: 'string', metavar: 'URL', help: 'Push with Prometheus remote_write 1.0, e.g. http://127.0.0.1:9090/api/v1/write' },
-    'remote-write-max-samples': { type: 'string', default: '2000', metavar: 'N', help: 'Samples per remote_write request at most' },
-    'remote-write-header': { type: 'string', multiple: true, metavar: 'NAME=VALUE', help: 'Extra remote_write request header (e.g. authorization, X-Scope-OrgID)' },
-    'remote-write-timeout': { type: 'string', default: '30', metavar: 'SECONDS', help: 'remote_write request timeout' },
+    'remote-write': { type: 'string', metavar: 'URL', check: httpUrl, help: 'Push with Prometheus remote_write 1.0, e.g. http://127.0.0.1:9090/api/v1/write' },
+    'remote-write-max-samples': { type: 'string', default: '2000', metavar: 'N', check: positive({ integer: true }), help: 'Samples per remote_write request at most' },
+    'remote-write-header': { type: 'string', multiple: true, metavar: 'NAME=VALUE', check: pair, help: 'Extra remote_write request header (e.g. authorization, X-Scope-OrgID)' },
+    'remote-write-timeout': { type: 'string', default: '30', metavar: 'SECONDS', check: positive(), help: 'remote_write request timeout' },
     ...queueSizeFlags('remote-write', 'remote_write request', 100),
   },
   create(values) {

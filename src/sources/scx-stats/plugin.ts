@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { SourcePlugin } from '../../cli/plugins.js';
-import { UsageError, boolFlag, parsePositive, stringFlag } from '../../cli/flags.js';
+import { UsageError, boolFlag, parsePositive, positive, stringFlag } from '../../cli/flags.js';
 import { errorMessage } from '../../log.js';
 import { DEFAULT_SCX_STATS_PATH, probeScxStats } from './client.js';
 import { overlays } from './overlays/index.js';
@@ -13,6 +13,10 @@ import type { StatsMeta } from './protocol.js';
 import { ScxStatsSource } from './source.js';
 
 const overlayChoices = ['auto', 'none', ...overlays.map((o) => o.scheduler)];
+
+function overlayChoice(flag: string, overlay: string): void {
+  if (!overlayChoices.includes(overlay)) throw new UsageError(`--${flag}: "${overlay}" is not one of ${overlayChoices.join(', ')}`);
+}
 
 /** The default request timeout: 1 s, or a quarter of the interval when that is shorter, so a hung server fails the interval in time. */
 export function defaultTimeoutMs(intervalSeconds: number): number {
@@ -30,15 +34,15 @@ export function scxStatsPluginFor(defaultPath: string): SourcePlugin {
         help: `Read an scx scheduler's stats socket, waiting for it if needed (default: ${defaultPath} when it answers)`,
       },
       'no-scx-stats': { type: 'boolean', help: 'Do not read an scx_stats socket, even when the default one answers' },
-      'scx-stats-timeout': { type: 'string', metavar: 'MS', help: 'Connect, write and read timeout for the stats socket (default 1000, at most a quarter of the interval)' },
-      'scx-stats-overlay': { type: 'string', default: 'auto', metavar: overlayChoices.join('|'), help: 'Typing overlay: which fields are counts (auto: matched from stats_meta)' },
+      'scx-stats-timeout': { type: 'string', metavar: 'MS', check: positive({ integer: true }), help: 'Connect, write and read timeout for the stats socket (default 1000, at most a quarter of the interval)' },
+      'scx-stats-overlay': { type: 'string', default: 'auto', metavar: overlayChoices.join('|'), check: overlayChoice, help: 'Typing overlay: which fields are counts (auto: matched from stats_meta)' },
       'scx-stats-typed-only': { type: 'boolean', help: 'Leave out the gauges of fields the overlay exports as counters' },
-      'scx-stats-max-line': { type: 'string', default: '4194304', metavar: 'BYTES', help: 'Longest stats response line accepted' },
+      'scx-stats-max-line': { type: 'string', default: '4194304', metavar: 'BYTES', check: positive({ integer: true }), help: 'Longest stats response line accepted' },
     },
     async create(values, env) {
       if (boolFlag(values, 'no-scx-stats')) return [];
       const overlay = stringFlag(values, 'scx-stats-overlay') ?? 'auto';
-      if (!overlayChoices.includes(overlay)) throw new UsageError(`--scx-stats-overlay: "${overlay}" is not one of ${overlayChoices.join(', ')}`);
+      overlayChoice('scx-stats-overlay', overlay);
       const t = stringFlag(values, 'scx-stats-timeout');
       const timeoutMs = t === undefined ? defaultTimeoutMs(env.intervalSeconds) : parsePositive('scx-stats-timeout', t, { integer: true });
       const maxLineBytes = parsePositive('scx-stats-max-line', stringFlag(values, 'scx-stats-max-line') ?? '4194304', { integer: true });
