@@ -45,6 +45,8 @@ export class Agent {
   private lastFlush: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Set when a sink could not start: nothing was read or sent, so stop() has nothing to flush. */
+  private startFailed = false;
   private stopping: Promise<void> | undefined;
   private ticking: Promise<void> | undefined;
   /** Sinks that said their output is gone for good. */
@@ -81,12 +83,24 @@ export class Agent {
     return this.opts.sourceTimeoutMs ?? Math.min(5000, this.opts.intervalSeconds * 1000);
   }
 
-  /** Attaches sources, starts sinks (a sink that cannot start rejects), and takes the first collection. */
+  /**
+   * Starts sinks, attaches sources, and takes the first collection. A sink that cannot start (a port in use,
+   * a file that cannot be opened) rejects before any source is read, with the sinks already started closed:
+   * the caller has one error to report and nothing else is said or sent.
+   */
   async start(): Promise<void> {
-    await Promise.all(this.states.map((st) => this.attach(st)));
-    for (const sink of this.opts.sinks) {
-      await sink.start?.({ registry: this.registry, log: this.log, ended: (why) => this.sinkEnded(sink, why) });
+    const started: Sink[] = [];
+    try {
+      for (const sink of this.opts.sinks) {
+        await sink.start?.({ registry: this.registry, log: this.log, ended: (why) => this.sinkEnded(sink, why) });
+        started.push(sink);
+      }
+    } catch (err) {
+      this.startFailed = true;
+      await Promise.all(started.map((s) => bounded(Promise.resolve().then(() => s.close?.(0)), 500)));
+      throw err;
     }
+    await Promise.all(this.states.map((st) => this.attach(st)));
     await this.collect();
     // The first flush gives push sinks and the report their baseline: counters read from cumulative sources
     // start far from zero, and the first interval's deltas are taken against this.
@@ -127,6 +141,7 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
+      if (this.startFailed) return;
       if (this.timer !== undefined) clearTimeout(this.timer);
       if (this.ticking !== undefined) await this.ticking;
       await this.tick(true);
