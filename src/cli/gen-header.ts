@@ -6,14 +6,25 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cHeader } from '../codegen/c-header.js';
+import { enumLayout } from '../codegen/enum-layout.js';
 import type { StatSet } from '../declare/types.js';
 import { errorMessage } from '../log.js';
 import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
 import { findProfile, profiles } from '../../profiles/index.js';
 
+/**
+ * The profiles a header can be made for: those with a stats enum. Others (central: BPF globals in .bss)
+ * are read by the bpf source as they are and have nothing to generate.
+ */
+export function enumProfiles(): string[] {
+  return Object.entries(profiles)
+    .filter(([, p]) => enumLayout(p.stats).slots.length > 0)
+    .map(([name]) => name);
+}
+
 export function genHeaderFlags(): FlagSpecs {
   return {
-    scheduler: { type: 'string', metavar: 'NAME', help: `A built-in scheduler profile (${Object.keys(profiles).join(', ')})` },
+    scheduler: { type: 'string', metavar: 'NAME', help: `A built-in scheduler profile with a stats enum (${enumProfiles().join(', ')})` },
     stats: { type: 'string', metavar: 'MODULE', help: 'A JavaScript module exporting a StatSet (defineStats) as default or as "stats"' },
     output: { type: 'string', short: 'o', metavar: 'FILE', help: 'Write the header to FILE instead of stdout' },
     prefix: { type: 'string', metavar: 'NAME', help: 'Prefix of the C names, e.g. RUSTY for RUSTY_STAT_* (default: the set name)' },
@@ -54,7 +65,7 @@ export async function genHeaderCommand(values: FlagValues): Promise<number> {
   let set: StatSet;
   if (scheduler !== undefined) {
     const found = findProfile(scheduler);
-    if (found === undefined) throw new UsageError(`--scheduler: no profile "${scheduler}" (profiles: ${Object.keys(profiles).join(', ')})`);
+    if (found === undefined) throw new UsageError(`--scheduler: no profile "${scheduler}" (profiles with a stats enum: ${enumProfiles().join(', ')})`);
     set = found.stats;
   } else {
     set = await loadStatsModule(statsPath as string);
@@ -69,6 +80,27 @@ export async function genHeaderCommand(values: FlagValues): Promise<number> {
   }
   const out = stringFlag(values, 'output');
   if (out === undefined) process.stdout.write(text);
-  else writeFileSync(out, text);
+  else {
+    try {
+      writeFileSync(out, text);
+    } catch (err) {
+      throw new Error(`gen-header: cannot write -o ${out}: ${writeProblem(err as NodeJS.ErrnoException)}`);
+    }
+  }
   return 0;
+}
+
+/** `ENOENT (no such directory)`: the code, and what it means for a file being written. */
+function writeProblem(err: NodeJS.ErrnoException): string {
+  const meaning: Record<string, string> = {
+    ENOENT: 'no such directory',
+    ENOTDIR: 'a parent is not a directory',
+    EISDIR: 'it is a directory',
+    EACCES: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on device',
+  };
+  if (err.code === undefined) return err.message;
+  const why = meaning[err.code] ?? /^\w+: ([^,]+)/.exec(err.message)?.[1];
+  return why === undefined ? err.code : `${err.code} (${why})`;
 }

@@ -17,7 +17,7 @@ test('gen-header usage errors are one line, exit 2', () => {
     for (const [args, re] of [
       [['gen-header'], /give exactly one of --scheduler NAME or --stats MODULE/],
       [['gen-header', '--scheduler', 'rusty', '--stats', 'x.js'], /give exactly one of/],
-      [['gen-header', '--scheduler', 'nope'], /--scheduler: no profile "nope" \(profiles: rusty, simple, nest, flatcg, central\)/],
+      [['gen-header', '--scheduler', 'nope'], /--scheduler: no profile "nope" \(profiles with a stats enum: rusty, simple, nest, flatcg\)$/m],
       [['gen-header', '--scheduler', 'central'], /stats "central" have no stats-enum slot in map "stats" \(\w+: a global BPF reference \(map "\.bss"\)/],
       [['gen-header', '--stats', join(dir, 'missing.mjs')], /--stats .*missing\.mjs: cannot import/],
       [['gen-header', '--stats', join(dir, 'empty.mjs')], /no StatSet exported as default or "stats" \(expected the result of defineStats; it exports x\)/],
@@ -27,6 +27,30 @@ test('gen-header usage errors are one line, exit 2', () => {
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('gen-header --help lists only profiles with a stats enum; central keeps its own error', () => {
+  const help = runCli(['gen-header', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--scheduler NAME +A built-in scheduler profile with a stats enum \(rusty, simple, nest, flatcg\)/);
+  assert.ok(!help.stdout.includes('central'), help.stdout);
+});
+
+test('gen-header -o into a missing directory, or onto a directory: one line naming -o and the problem, exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scx-genhdr-'));
+  try {
+    for (const [out, why] of [
+      [join(dir, 'missing', 'x.h'), 'ENOENT (no such directory)'],
+      [dir, 'EISDIR (it is a directory)'],
+    ] as const) {
+      const r = runCli(['gen-header', '--scheduler', 'rusty', '-o', out]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, `scx-metrics: error: gen-header: cannot write -o ${out}: ${why}\n`);
+      assert.equal(r.stdout, '');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
