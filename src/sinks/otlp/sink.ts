@@ -72,6 +72,7 @@ export class OtlpSink implements Sink {
       retryForMs: opts.retryForMs,
       backoff: opts.backoff,
       pointsName: 'data points',
+      peer: `collector at ${grpc ? opts.url.origin : opts.url.href}`,
       gzip: opts.compression === 'gzip' ? (body: Uint8Array): Promise<Uint8Array> => gzipAsync(body) : undefined,
       onPartialSuccess: (ps: PartialSuccess) => {
         this.log?.warn(`sink otlp: collector accepted the request in part: ${ps.rejectedDataPoints} data points rejected${ps.errorMessage === '' ? '' : `: ${ps.errorMessage}`}`);

@@ -155,14 +155,14 @@ export class GrpcChannel {
           chunks.push(c);
         }
       });
-      stream.on('error', (err: Error) => fail(this.sessionErrors.get(session) ?? err));
+      // A stream cancelled because its session failed carries the session's error (ECONNREFUSED) as its cause.
+      stream.on('error', (err: Error) => fail(this.sessionErrors.get(session) ?? (err.cause instanceof Error ? err.cause : err)));
       stream.on('close', () => {
         if (settled) return;
         // No answer, or one cut off before its status: the call did not complete (retryable, as a network error).
         const reset = stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR;
         if (headers === undefined || (trailers === undefined && header(headers, 'grpc-status') === undefined && reset)) {
-          const cause = this.sessionErrors.get(session)?.message ?? `stream reset (HTTP/2 error code ${stream.rstCode ?? 'none'})`;
-          fail(new Error(`no answer: ${cause}`));
+          fail(this.sessionErrors.get(session) ?? new Error(`no answer: stream reset (HTTP/2 error code ${stream.rstCode ?? 'none'})`));
           return;
         }
         try {

@@ -37,6 +37,8 @@ export interface Transport<A> {
 export interface PushSenderOptions<A> {
   /** The sink's name, for logs. */
   readonly name: string;
+  /** Who requests go to, for logs: `collector at http://127.0.0.1:4317`. Default: the sink's peer. */
+  readonly peer?: string;
   readonly transport: Transport<A>;
   /** Requests held while the peer is slow or away. */
   readonly queueSize: number;
@@ -56,6 +58,20 @@ export interface PushSenderOptions<A> {
 export interface SenderCounters {
   readonly dropped: CounterSeries;
   readonly errors: CounterSeries;
+}
+
+/** Socket errors that mean nobody answered at the peer's address (as opposed to a bad answer). */
+const NOT_ANSWERING = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'ETIMEDOUT', 'EPIPE']);
+
+/**
+ * A failed send in plain words: `collector at http://127.0.0.1:4317 is not answering (ECONNREFUSED)` for the
+ * same refused connection whether it surfaced from an HTTP request or an HTTP/2 stream; other errors as they are.
+ */
+export function networkProblem(err: unknown, peer: string): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && NOT_ANSWERING.has(code)) return `${peer} is not answering (${code})`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${peer}: host name does not resolve (${code})`;
+  return errorMessage(err);
 }
 
 export class PushSender<A> {
@@ -156,7 +172,7 @@ export class PushSender<A> {
         answer = await o.transport.send(body, this.abort.signal);
         verdict = o.classify(answer);
       } catch (err) {
-        verdict = { kind: 'retry', reason: this.abort.signal.aborted ? 'shutdown deadline passed' : errorMessage(err) };
+        verdict = { kind: 'retry', reason: this.abort.signal.aborted ? 'shutdown deadline passed' : networkProblem(err, o.peer ?? `the ${o.name} peer`) };
       }
       if (verdict.kind === 'ok') {
         this.sent++;
@@ -175,7 +191,7 @@ export class PushSender<A> {
         this.drop(item, verdict.reason);
         return;
       }
-      this.log?.once(`push:${o.name}`, `sink ${o.name}: ${verdict.reason} (retrying with backoff; ${this.queue.length} more requests queued)`);
+      this.log?.once(`push:${o.name}`, `sink ${o.name}: ${verdict.reason}; retrying with backoff, ${this.queue.length} more requests queued`);
       await this.sleep(delay);
     }
   }

@@ -51,6 +51,7 @@ export class RemoteWriteSink implements Sink {
     this.sender = new HttpSender({
       name: this.name,
       url: opts.url,
+      peer: `remote_write receiver at ${opts.url.href}`,
       headers: {
         ...opts.headers,
         'Content-Encoding': 'snappy',

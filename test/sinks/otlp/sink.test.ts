@@ -177,7 +177,8 @@ test('otlp sink: a peer that is down drops what does not fit, reports once per i
     // queued, and each of the last three pushes the oldest queued one out.
     for (let i = 0; i < 5; i++) await agent.tick();
     assert.equal(dropped.value, 3 * points);
-    await until(() => log.lines.some((l) => /sink otlp: .*ECONNREFUSED.*retrying with backoff/.test(l)), 'the refused-connection line');
+    const refused = `scx-metrics: warning: sink otlp: collector at http://127.0.0.1:${port}/ is not answering (ECONNREFUSED); retrying with backoff, `;
+    await until(() => log.lines.some((l) => l.startsWith(refused)), 'the refused-connection line');
     assert.ok(log.lines.some((l) => l.includes(`dropped ${points} data points in the last interval (queue full (2 requests))`)), log.lines.join('\n'));
     const reports = log.lines.filter((l) => l.includes('in the last interval')).length;
     assert.equal(reports, 3, 'one drop report per interval that dropped');
