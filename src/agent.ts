@@ -28,9 +28,11 @@ interface SourceState {
   attached: boolean;
   /** The attach or read still running after its timeout, if any; the source is skipped until it settles. */
   pending: Promise<void> | undefined;
-  readonly up: GaugeSeries;
-  readonly errors: CounterSeries;
-  readonly duration: GaugeSeries;
+  /** False while the source says its input does not exist here (`Source.present`): its series are removed. */
+  present: boolean;
+  up: GaugeSeries;
+  errors: CounterSeries;
+  duration: GaugeSeries;
 }
 
 export class Agent {
@@ -72,6 +74,7 @@ export class Agent {
         source,
         attached: false,
         pending: undefined,
+        present: true,
         up: this.health.source_up.with(labels),
         errors: this.health.source_errors.with(labels),
         duration: this.health.source_duration.with(labels),
@@ -204,6 +207,22 @@ export class Agent {
     if (await this.guarded(st, 'attach', () => st.source.attach({ registry: this.registry, log: this.log }))) {
       st.attached = true;
       this.log.clear(`attach:${st.source.name}`, `source ${st.source.name}: attached`);
+      this.syncPresence(st);
+    }
+  }
+
+  /** Removes a source's health series while its input is absent, and brings them back when it appears. */
+  private syncPresence(st: SourceState): void {
+    const present = st.source.present?.() ?? true;
+    if (present === st.present) return;
+    st.present = present;
+    const labels = { source: st.source.name };
+    if (!present) {
+      for (const fam of [this.health.source_up, this.health.source_errors, this.health.source_duration]) fam.remove([st.source.name]);
+    } else {
+      st.up = this.health.source_up.with(labels);
+      st.errors = this.health.source_errors.with(labels);
+      st.duration = this.health.source_duration.with(labels);
     }
   }
 
@@ -223,6 +242,7 @@ export class Agent {
     }
     const t0 = performance.now();
     const ok = await this.guarded(st, 'collect', () => st.source.collect());
+    this.syncPresence(st);
     st.up.set(ok ? 1 : 0);
     if (ok) this.log.clear(`collect:${st.source.name}`, `source ${st.source.name}: reading again`);
     st.duration.set((performance.now() - t0) / 1000);

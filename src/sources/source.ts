@@ -24,6 +24,13 @@ export interface Source {
   attach(ctx: SourceContext): void | Promise<void>;
   /** Reads once and updates handles. Throws (or rejects) to report a failed interval. */
   collect(): void | Promise<void>;
+  /**
+   * False while what the source reads does not exist on this host at all (an optional /proc file this kernel
+   * lacks), as opposed to failing to read it. The agent then exports no health series for the source, as if it
+   * had not been created, and exports them again once this turns true. Checked after attach and each collect;
+   * absent means always present.
+   */
+  present?(): boolean;
   /** Releases fds, sockets and timers. */
   close?(): void | Promise<void>;
 }

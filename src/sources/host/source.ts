@@ -3,6 +3,7 @@
  * number; this class only matches refs to parsed lines. One instance per file, so a missing or malformed
  * file fails only its own source for that interval.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StatDecl, StatSet } from '../../declare/types.js';
@@ -37,6 +38,8 @@ export class ProcFileSource implements Source {
   private readonly path: string;
   private readonly optional: boolean;
   private bindings: Binding[] = [];
+  /** An optional file found missing (ENOENT), until it is read again. */
+  private absent = false;
   private log: Logger | undefined;
 
   constructor(set: StatSet, file: ProcRef['file'], opts: ProcFileSourceOptions = {}) {
@@ -50,8 +53,14 @@ export class ProcFileSource implements Source {
     return [this.set];
   }
 
+  present(): boolean {
+    return !this.absent;
+  }
+
   attach(ctx: SourceContext): void {
     this.log = ctx.log;
+    // Known before the first collection, so no health series is exported for a file this kernel lacks.
+    this.absent = this.optional && !existsSync(this.path);
     const families = ctx.registry.register(this.set);
     this.bindings = Object.values(this.set.stats)
       .filter((d) => d.from?.source === 'proc')
@@ -64,11 +73,13 @@ export class ProcFileSource implements Source {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if (this.optional && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.absent = true;
         this.log?.once(`absent:${this.path}`, `${this.path} is not present on this kernel; its stats are not exported`);
         return;
       }
       throw new Error(`cannot read ${this.path}: ${(err as Error).message}`);
     }
+    this.absent = false;
     const lines = parseProcLines(text);
     const problems: string[] = [];
     for (const b of this.bindings) {
