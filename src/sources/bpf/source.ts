@@ -361,9 +361,9 @@ export class BpfSource implements Source {
   }
 
   /**
-   * Reset-on-read, entry by entry: a counter entry is zeroed first and only then is what was read counted,
-   * so an update that throws partway leaves the entries not yet zeroed uncounted: their values stay in the
-   * map and the next interval counts them once. Gauges are set and never zeroed.
+   * Reset-on-read, entry by entry: a counter entry (or histogram slot) is zeroed first and only then is what
+   * was read counted, so an update that throws partway leaves the entries not yet zeroed uncounted: their
+   * values stay in the map and the next interval counts them once. Gauges are set and never zeroed.
    */
   private readResetting(st: MapState, map: BpfMap, buf: Buffer, zero: Buffer): void {
     const entries = st.plan.entries;
@@ -375,15 +375,19 @@ export class BpfSource implements Source {
       const off = st.offsets[i] as number;
       const hists = st.hists[i];
       if (hists !== undefined) {
-        for (let j = 0; j < e.width; j++) map.update(e.index + j, zero);
-        for (let k = 0; k < hists.length; k++) {
-          const t = hists[k] as HistTotals;
+        // Slot by slot, like counters: a failing update leaves this slot and the later ones in the map. The
+        // slots counted so far are published even then (a sum still in the map lags its buckets by an interval).
+        try {
           for (let j = 0; j < e.width; j++) {
+            map.update(e.index + j, zero);
             const at = off + j * map.valueBytes; // the next enum entry of the batch buffer
-            const v = hists.length === 1 ? sumField(buf, at, stride, slots, 'u64') : readField(buf, at + k * stride, 'u64');
-            addSlot(t, j, e.width, v);
+            for (let k = 0; k < hists.length; k++) {
+              const v = hists.length === 1 ? sumField(buf, at, stride, slots, 'u64') : readField(buf, at + k * stride, 'u64');
+              addSlot(hists[k] as HistTotals, j, e.width, v);
+            }
           }
-          t.series.absolute(t.counts, t.sum);
+        } finally {
+          for (const t of hists) t.series.absolute(t.counts, t.sum);
         }
         continue;
       }

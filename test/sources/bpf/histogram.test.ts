@@ -166,6 +166,35 @@ test('--bpf-reset-on-read zeroes every slot of a histogram run and counts what i
   });
 });
 
+test('--bpf-reset-on-read: when zeroing fails partway through a histogram run, only the slots zeroed are counted', (t) => {
+  if (!needRoot(t)) return;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as the prototype method it was
+  const update = BpfMap.prototype.update;
+  try {
+    withPinned(t, (map, path) => {
+      const { src, reg } = source(path, { resetOnRead: true });
+      record(map, BATCH, 0, [1, 2, 3, 1000]); // buckets 0, 1, 2, +Inf; sum 1006
+      // A real fault at a chosen point: the map is frozen before the source's fourth zeroing (the counter,
+      // then the batch run's B0 and B1 go through), so that update and every later one fail with EPERM.
+      let calls = 0;
+      BpfMap.prototype.update = function (this: BpfMap, ...args: Parameters<BpfMap['update']>): void {
+        if (++calls === 4) map.freeze();
+        update.apply(this, args);
+      };
+      assert.throws(() => src.collect(), /BPF_MAP_UPDATE_ELEM .*EPERM/);
+      assert.deepEqual(view(hist(reg, ['batch'])), { counts: [1, 1, 0, 0], sum: 0, count: 2 }, 'the zeroed buckets are counted');
+      const left = [0, 1, 2, 3, 4].map((j) => map.sumU64(map.lookup(BATCH + j) ?? Buffer.alloc(0)));
+      assert.deepEqual(left, [0n, 0n, 1n, 1n, 1006n], 'the slots not zeroed keep what they held');
+      // Still frozen: the next interval zeroes nothing, so it counts nothing (no event counted twice).
+      assert.throws(() => src.collect(), /EPERM/);
+      assert.deepEqual(view(hist(reg, ['batch'])), { counts: [1, 1, 0, 0], sum: 0, count: 2 });
+      src.close();
+    });
+  } finally {
+    BpfMap.prototype.update = update;
+  }
+});
+
 test('a histogram sum beyond 2^53 recorded integers: the sum over CPUs and each later delta are exact', (t) => {
   if (!needRoot(t)) return;
   assert.ok(possibleCpus().slots >= 2, 'this test spreads a value over two CPU slots');
