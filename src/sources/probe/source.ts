@@ -4,6 +4,7 @@
  * possible but few online CPUs does not export rows of zeros.
  */
 import type { StatSet } from '../../declare/types.js';
+import { errorMessage } from '../../log.js';
 import type { CounterSeries, Families, HistogramSeries } from '../../registry/index.js';
 import { possibleCpus } from '../bpf/sys.js';
 import type { Source, SourceContext } from '../source.js';
@@ -17,12 +18,20 @@ export interface ProbeSourceOptions {
   /**
    * Run-queue latency. Default (undefined): timed when the kernel's BTF gives what it needs; when it does not
    * (no /sys/kernel/btf/vmlinux, no task_struct.sched_info), that is said once and the probe counts events
-   * only, which need no BTF. `true`: required; attach then fails (and is retried) naming what is missing.
+   * only, which need no BTF; likewise when the kernel refuses the latency program (the verifier, lockdown).
+   * `true`: required; attach then fails (and is retried) naming what is missing or refused.
    * `false`: off (see ProbeOptions.latency).
    */
   readonly latency?: boolean;
   /** Reads the kernel layout the latency program needs (default: kernelLayout() of the running kernel). */
   readonly kernelLayout?: () => KernelLayout;
+}
+
+/** A load error in one line: its first, and the verifier's reason when a log follows (its last statement). */
+function oneLine(message: string): string {
+  const lines = message.split('\n');
+  const reason = lines.findLast((l) => l !== '' && l !== 'verifier log:' && !l.startsWith('processed ') && !/^\d+: /.test(l));
+  return reason === undefined || reason === lines[0] ? (lines[0] as string) : `${lines[0]}: ${reason}`;
 }
 
 export class ProbeSource implements Source {
@@ -33,6 +42,8 @@ export class ProbeSource implements Source {
   private families: ProbeFamilies | undefined;
   /** The layout, or why BTF could not give it; it cannot change while the kernel runs, so it is read once. */
   private layout: KernelLayout | Error | undefined;
+  /** Why the kernel refused the latency program while the counters loaded; it is not tried again. */
+  private latencyRefused: string | undefined;
   /** Per event, handles by possible-CPU slot (created when that CPU first counts). */
   private readonly perCpu = new Map<string, (CounterSeries | undefined)[]>();
   private latency: HistogramSeries | undefined;
@@ -67,8 +78,21 @@ export class ProbeSource implements Source {
       this.probe = SchedProbe.load({ latency: false });
       return;
     }
-    this.probe = SchedProbe.load({ layout: this.layout });
-    this.latency = this.families.runqueue_latency.with();
+    if (this.latencyRefused === undefined) {
+      try {
+        this.probe = SchedProbe.load({ layout: this.layout });
+        this.latency = this.families.runqueue_latency.with();
+        return;
+      } catch (err) {
+        // The verifier or lockdown may refuse the BTF-typed latency program where plain counters load.
+        if (this.latencyWanted === true) throw err;
+        this.probe = SchedProbe.load({ latency: false });
+        this.latencyRefused = oneLine(errorMessage(err));
+        ctx.log.once('probe:latency', `probe: run-queue latency off, counting events only (the kernel refused the latency program: ${this.latencyRefused})`);
+        return;
+      }
+    }
+    this.probe = SchedProbe.load({ latency: false });
   }
 
   collect(): void {

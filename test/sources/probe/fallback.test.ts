@@ -1,8 +1,10 @@
 /**
- * The probe on a kernel whose BTF lacks what the latency program needs: by default it says so once and keeps
- * counting events (which need no BTF) from the real kernel; a caller that requires latency gets the failure.
- * The kernel's BTF is replaced by one without task_struct.sched_info (CONFIG_SCHED_INFO off), or by a missing
- * /sys/kernel/btf/vmlinux; everything else (maps, programs, tracepoints, the agent loop) is real.
+ * The probe on a kernel whose BTF lacks what the latency program needs, or that refuses that program: by
+ * default it says so once and keeps counting events (which need no BTF) from the real kernel; a caller that
+ * requires latency gets the failure.
+ * The kernel's BTF is replaced by one without task_struct.sched_info (CONFIG_SCHED_INFO off), by a missing
+ * /sys/kernel/btf/vmlinux, or by a layout whose offset the verifier rejects; everything else (maps, programs,
+ * tracepoints, the verifier, the agent loop) is real.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,9 +28,16 @@ test('vmlinuxBtf: a kernel without /sys/kernel/btf/vmlinux gets a BtfError namin
   });
 });
 
+const BTF_UNREADABLE = /\(cannot read the kernel's BTF: /;
 const KERNELS = [
-  { kernel: 'without sched_info', layout: () => kernelLayout(btfWithoutSchedInfo()), why: /CONFIG_SCHED_INFO.*--no-probe-latency/ },
-  { kernel: 'without /sys/kernel/btf/vmlinux', layout: () => kernelLayout(vmlinuxBtf(NO_VMLINUX)), why: /CONFIG_DEBUG_INFO_BTF.*--no-probe-latency/ },
+  { kernel: 'without sched_info', layout: () => kernelLayout(btfWithoutSchedInfo()), why: [BTF_UNREADABLE, /CONFIG_SCHED_INFO.*--no-probe-latency/] },
+  { kernel: 'without /sys/kernel/btf/vmlinux', layout: () => kernelLayout(vmlinuxBtf(NO_VMLINUX)), why: [BTF_UNREADABLE, /CONFIG_DEBUG_INFO_BTF.*--no-probe-latency/] },
+  // BTF reads fine but the verifier rejects the latency program: run_delay placed far past task_struct's end.
+  {
+    kernel: 'whose verifier rejects the latency program',
+    layout: () => ({ ...kernelLayout(), runDelayOffset: 32_760 }),
+    why: [/\(the kernel refused the latency program: BPF_PROG_LOAD .*EACCES: .*task_struct.*32760[^\n]*\)$/],
+  },
 ];
 
 for (const { kernel, layout, why } of KERNELS) {
@@ -53,8 +62,8 @@ for (const { kernel, layout, why } of KERNELS) {
       assert.equal(up.value, 1);
       const said = log.lines.filter((l) => /latency/.test(l));
       assert.equal(said.length, 1, log.lines.join('\n'));
-      assert.match(said[0] ?? '', /^scx-metrics: warning: probe: run-queue latency off, counting events only \(cannot read the kernel's BTF: /);
-      assert.match(said[0] ?? '', why);
+      assert.match(said[0] ?? '', /^scx-metrics: warning: probe: run-queue latency off, counting events only \(/);
+      for (const re of why) assert.match(said[0] ?? '', re);
       assert.deepEqual(log.lines.filter((l) => /cannot attach|will retry/.test(l)), []);
     } finally {
       await agent.stop();
