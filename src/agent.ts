@@ -213,7 +213,14 @@ export class Agent {
 
   /** Removes a source's health series while its input is absent, and brings them back when it appears. */
   private syncPresence(st: SourceState): void {
-    const present = st.source.present?.() ?? true;
+    let present = true;
+    try {
+      present = st.source.present?.() ?? true;
+    } catch (err) {
+      // A user source's present() that throws must not reject collect(): count it as present and failing.
+      st.errors.inc();
+      this.log.once(`present:${st.source.name}`, `source ${st.source.name}: present() failed: ${errorMessage(err)}`);
+    }
     if (present === st.present) return;
     st.present = present;
     const labels = { source: st.source.name };

@@ -14,9 +14,26 @@ export interface Logger {
   clear(key: string, msg?: string): void;
 }
 
+let stderrGone = false;
+let stderrWatched = false;
+
+/**
+ * Writes to stderr until its reader goes away (`run 2>&1 | head`, a broken journald stream): then diagnostics
+ * stop instead of an unhandled EPIPE ending the agent, whose outputs may still be working.
+ */
+function writeStderr(line: string): void {
+  if (!stderrWatched) {
+    stderrWatched = true;
+    process.stderr.on('error', () => {
+      stderrGone = true;
+    });
+  }
+  if (!stderrGone) process.stderr.write(line);
+}
+
 /** A logger writing `scx-metrics: <level>: <msg>` lines to a stream (stderr by default). */
 export function createLogger(
-  write: (line: string) => void = (l) => process.stderr.write(l),
+  write: (line: string) => void = writeStderr,
   opts: { quiet?: boolean } = {},
 ): Logger {
   const raised = new Set<string>();

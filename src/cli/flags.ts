@@ -52,7 +52,8 @@ export function boolFlag(values: FlagValues, name: string): boolean {
 /** Parses a positive (or zero when allowed) finite number, naming the flag on failure. */
 export function parsePositive(flag: string, text: string, opts: { allowZero?: boolean; integer?: boolean } = {}): number {
   const n = Number(text);
-  const ok = text.trim() !== '' && Number.isFinite(n) && (opts.allowZero === true ? n >= 0 : n > 0) && (opts.integer !== true || Number.isInteger(n));
+  // Plain decimal only: Number() also takes 0x10, 0b1 and 1e3-free oddities like ' 2 ', which no one means.
+  const ok = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number.isFinite(n) && (opts.allowZero === true ? n >= 0 : n > 0) && (opts.integer !== true || Number.isInteger(n));
   if (!ok) {
     const what = `${opts.integer === true ? 'an integer' : 'a number'} ${opts.allowZero === true ? '>= 0' : '> 0'}`;
     throw new UsageError(`--${flag}: "${text}" is not ${what}`);

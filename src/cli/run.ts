@@ -18,10 +18,16 @@ export function runFlags(): FlagSpecs {
   };
 }
 
+/** The shortest --interval accepted, in seconds. */
+export const MIN_INTERVAL_SECONDS = 0.01;
+
 export async function runCommand(values: FlagValues, given: ReadonlySet<string> = new Set()): Promise<number> {
   const intervalSeconds = parsePositive('interval', stringFlag(values, 'interval') ?? '2');
   // Timers overflow past 2^31 ms; a day is already far beyond any useful interval.
   if (intervalSeconds > 86400) throw new UsageError(`--interval: "${stringFlag(values, 'interval')}" is more than 86400 seconds (a day)`);
+  // Below this the source timeout (a fraction of the interval) is shorter than any real read, and ticks run back
+  // to back: every source would fail every time.
+  if (intervalSeconds < MIN_INTERVAL_SECONDS) throw new UsageError(`--interval: "${stringFlag(values, 'interval')}" is less than ${MIN_INTERVAL_SECONDS} seconds`);
   const log = createLogger();
   for (const w of flagsWithoutEffect(given, values)) log.warn(w);
   const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };

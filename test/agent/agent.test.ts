@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Agent } from '../../src/agent.js';
 import { counter, defineStats } from '../../src/declare/index.js';
 import { memoryLogger } from '../../src/log.js';
+import { healthStats } from '../../src/health.js';
 import type { Sink, Snapshot } from '../../src/sinks/sink.js';
 import type { Source, SourceContext } from '../../src/sources/source.js';
 import type { CounterSeries } from '../../src/registry/index.js';
@@ -151,4 +152,25 @@ test('the first snapshot carries the configured interval', async () => {
   assert.equal(sink.snapshots[0]?.intervalSeconds, 7);
   await agent.stop();
   assert.ok((sink.snapshots[1]?.intervalSeconds ?? 7) < 7);
+});
+
+test("a source whose present() throws is counted as failing and read anyway; collect() does not reject", async () => {
+  const src = new TickSource('flaky', ticks);
+  let calls = 0;
+  Object.assign(src, {
+    present: () => {
+      if (calls++ > 0) throw new Error('cannot tell');
+      return true;
+    },
+  });
+  const log = memoryLogger();
+  const agent = new Agent({ sources: [src], sinks: [], intervalSeconds: 1, log });
+  await agent.start();
+  await agent.collect();
+  await agent.collect();
+  const errors = agent.registry.family(healthStats.stats.source_errors).series.find((s) => s.labelValues[0] === 'flaky');
+  assert.ok(errors !== undefined && errors.value >= 2, `errors counted: ${errors?.value}`);
+  assert.equal(src.reads, 3, 'read every time');
+  assert.equal(log.lines.filter((l) => /present\(\) failed: cannot tell/.test(l)).length, 1, log.lines.join('\n'));
+  await agent.stop();
 });

@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cliPath, exited, exitedWithin, waitFor } from '../helpers/cli.js';
 
 /** Generous: a hang guard, not a speed claim. */
@@ -81,4 +84,28 @@ test('run --enable-prometheus | head -n 3: the report stops (said once), /metric
   const { code } = await p.gone;
   assert.equal(code, 0, p.stderr());
   assert.equal(p.got().split('\n').length - 1, 3);
+});
+
+test("run 2>&1-style: stderr's reader goes away; diagnostics stop, the agent and its report go on, SIGTERM ends it with 0", async (t) => {
+  // A user sink that warns at every flush, so the agent writes to stderr after its reader is gone.
+  const dir = mkdtempSync(join(tmpdir(), 'scx-stderr-'));
+  const sink = join(dir, 'noisy-sink.mjs');
+  writeFileSync(sink, "export default ({ log }) => ({ name: 'noisy', flush() { log.warn('noisy: flushed'); } });\n");
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [cliPath, 'run', '--interval', '0.05', '--no-probe', '--sink', sink], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  const gone = exitedWithin(child, HANG_GUARD_MS, 'scx-metrics run with its stderr closed');
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  await waitFor(() => err.includes('noisy: flushed'), 30_000, 'the first warning');
+  child.stderr.destroy(); // the reader of stderr goes away: the agent's next warning meets EPIPE
+  const reports = (): number => out.split('\n').filter((l) => /^scx-metrics \d{4}-/.test(l)).length;
+  const seen = reports();
+  await waitFor(() => reports() >= seen + 5, 30_000, 'five more reports after stderr closed');
+  child.kill('SIGTERM');
+  const { code, signal } = await gone;
+  assert.equal(signal, null);
+  assert.equal(code, 0, out.slice(-500));
 });

@@ -38,6 +38,10 @@ test("parser errors are our own single lines: unknown flag with a suggestion, a 
   // What the hint says to write is accepted by the parser and reaches the value check.
   assert.equal(usageError(['run', '--interval=-1']), 'scx-metrics: --interval: "-1" is not a number > 0');
   assert.equal(usageError(['run', '--interval']), 'scx-metrics: run: --interval needs a value: SECONDS (see scx-metrics run --help)');
+  // Too short an interval leaves sources no time to read; hex and other non-decimal forms are not numbers here.
+  assert.equal(usageError(['run', '--interval', '0.0001']), 'scx-metrics: --interval: "0.0001" is less than 0.01 seconds');
+  assert.equal(usageError(['run', '--interval', '0x10']), 'scx-metrics: --interval: "0x10" is not a number > 0');
+  assert.equal(usageError(['run', '--interval', ' 2']), 'scx-metrics: --interval: " 2" is not a number > 0');
   assert.equal(usageError(['run', '--otlp']), 'scx-metrics: run: --otlp needs a value: URL (see scx-metrics run --help)');
   assert.match(usageError(['run', '--help=yes']), /^scx-metrics: run: --help takes no value \(got "yes"\)/);
   assert.match(usageError(['run', 'now']), /^scx-metrics: run: unexpected argument "now": run takes flags only \(see scx-metrics run --help\)$/);

@@ -186,7 +186,10 @@ export class PushSender<A> {
         this.drop(item, `refused: ${verdict.reason}`);
         return;
       }
-      const delay = verdict.afterMs ?? this.backoff.next();
+      // The peer's Retry-After/RetryInfo is honoured but never below our own backoff: `Retry-After: 0` (or a date
+      // already past) must not turn a struggling peer into a tight retry loop.
+      const backoff = this.backoff.next();
+      const delay = verdict.afterMs === undefined ? backoff : Math.max(verdict.afterMs, backoff);
       if (this.abort.signal.aborted || Date.now() + delay - firstTry > retryFor) {
         this.drop(item, verdict.reason);
         return;

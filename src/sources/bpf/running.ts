@@ -100,11 +100,17 @@ export class RunningSchedulerSource implements Source {
       return;
     }
     let source = this.built.get(profile.name);
-    if (source === undefined) {
-      source = this.opts.build(profile);
-      this.built.set(profile.name, source);
+    try {
+      if (source === undefined) {
+        source = this.opts.build(profile);
+        this.built.set(profile.name, source);
+      }
+      source.attach(ctx);
+    } catch (err) {
+      // Not taken: the next interval tries again rather than seeing the same ops name and doing nothing.
+      this.ops = undefined;
+      throw err;
     }
-    source.attach(ctx);
     this.current = { profile, source, ops };
     log.info(`reading BPF stats of the running sched_ext scheduler "${ops}" with profile ${profile.name}`);
   }

@@ -91,6 +91,22 @@ test('otlp sink: gzip-compressed JSON, valid for the official definitions', asyn
   }
 });
 
+test('otlp sink: 503 with Retry-After: 0 is still retried with backoff, not in a tight loop', async () => {
+  const peer = await startHttpPeer(() => ({ status: 503, headers: { 'Retry-After': '0' }, body: 'busy' }));
+  // Backoff from 20 ms doubling to a 400 ms cap: about 8 attempts in the second below. Without the floor, a
+  // Retry-After of 0 sent ~1500 requests in 2 s. A busy machine can only lower the count.
+  const { agent } = setup({ url: peer.url, backoff: new Backoff(20, 400) });
+  try {
+    await agent.start();
+    await peer.waitFor(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(peer.requests.length <= 20, `${peer.requests.length} requests in about a second`);
+  } finally {
+    await agent.stop();
+    await peer.close();
+  }
+});
+
 test('otlp sink: 503 with Retry-After is retried after the delay asked for, then delivered', async () => {
   const peer = await startHttpPeer((_r, i) => (i === 0 ? { status: 503, headers: { 'Retry-After': '1' }, body: 'busy' } : { status: 200 }));
   const { agent, dropped, errors, sink } = setup({ url: peer.url });

@@ -15,6 +15,9 @@ import { bpfPlugin } from '../../../src/sources/bpf/plugin.js';
 import { BpfMap, MapType, closeFd, progExists, progInfo } from '../../../src/sources/bpf/sys.js';
 import type { PluginEnv } from '../../../src/cli/plugins.js';
 import { needRoot } from '../../helpers/peers.js';
+import { RunningSchedulerSource } from '../../../src/sources/bpf/running.js';
+import type { BpfSource } from '../../../src/sources/bpf/source.js';
+import { rusty } from '../../../profiles/rusty.js';
 import { loadOwner, waitProgGone } from './fixtures.js';
 
 const TAG = `t${process.pid % 100000}`;
@@ -122,6 +125,34 @@ test('no --scheduler: a scheduler started after the agent is found, followed acr
   } finally {
     await src.close?.();
     for (const s of live) s.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('no --scheduler: a profile whose map source fails to build is tried again next interval, not given up on', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'scx-root-'));
+  mkdirSync(join(root, 'root'));
+  writeFileSync(join(root, 'root', 'ops'), 'rusty_1.0.12\n');
+  let builds = 0;
+  let collects = 0;
+  // The fault (a build that throws once, e.g. a registry name clash) cannot be caused on demand with real maps.
+  const stand = { stats: () => [rusty.stats], attach: () => undefined, collect: () => void collects++, close: () => undefined };
+  const src = new RunningSchedulerSource({
+    root,
+    profileFor: (ops) => (ops.startsWith('rusty') ? rusty : undefined),
+    build: () => {
+      if (builds++ === 0) throw new Error('name clash');
+      return stand as unknown as BpfSource;
+    },
+  });
+  try {
+    src.attach({ registry: new Registry(), log: memoryLogger() });
+    assert.throws(() => src.collect(), /name clash/);
+    src.collect();
+    src.collect();
+    assert.equal(builds, 2, 'built again on the next interval');
+    assert.equal(collects, 2, 'then read every interval');
+  } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });
