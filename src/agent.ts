@@ -90,12 +90,18 @@ export class Agent {
    * Starts sinks, attaches sources, and takes the first collection. A sink that cannot start (a port in use,
    * a file that cannot be opened) rejects before any source is read, with the sinks already started closed:
    * the caller has one error to report and nothing else is said or sent.
+   *
+   * `signal` aborts the sinks' starts, which have no time limit of their own (a DNS lookup that never
+   * answers): start() then rejects with the signal's reason, the sinks already started closed, and whatever a
+   * hung start waits on is left behind. Once every sink has started, the rest (attach, the first collection) is
+   * bounded by the source timeout and runs to its end.
    */
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     const started: Sink[] = [];
     try {
       for (const sink of this.opts.sinks) {
-        await sink.start?.({ registry: this.registry, log: this.log, ended: (why) => this.sinkEnded(sink, why) });
+        signal?.throwIfAborted();
+        await unlessAborted(sink.start?.({ registry: this.registry, log: this.log, ended: (why) => this.sinkEnded(sink, why) }), signal);
         started.push(sink);
       }
     } catch (err) {
@@ -276,6 +282,21 @@ export class Agent {
 }
 
 /** Resolves with the promise's value, or 'timeout' after `ms` (the promise keeps running). */
+/** `p`, or a rejection with the signal's reason as soon as `signal` aborts (p is then left to itself). */
+async function unlessAborted<T>(p: Promise<T> | undefined, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (p === undefined || signal === undefined) return p;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([p, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
+}
+
 async function bounded<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
