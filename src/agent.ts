@@ -68,18 +68,13 @@ export class Agent {
     this.collections = this.health.collections.with();
     this.collectionDuration = this.health.collection_duration.with();
     // Health handles are resolved once; each source's series are exported (as 0) from the start.
-    this.states = opts.sources.map((source) => {
-      const labels = { source: source.name };
-      return {
-        source,
-        attached: false,
-        pending: undefined,
-        present: true,
-        up: this.health.source_up.with(labels),
-        errors: this.health.source_errors.with(labels),
-        duration: this.health.source_duration.with(labels),
-      };
-    });
+    this.states = opts.sources.map((source) => ({ source, attached: false, pending: undefined, present: true, ...this.sourceHealth(source) }));
+  }
+
+  /** A source's health series (created, or found again after they were removed while it was absent). */
+  private sourceHealth(source: Source): Pick<SourceState, 'up' | 'errors' | 'duration'> {
+    const labels = { source: source.name };
+    return { up: this.health.source_up.with(labels), errors: this.health.source_errors.with(labels), duration: this.health.source_duration.with(labels) };
   }
 
   private get timeoutMs(): number {
@@ -229,14 +224,8 @@ export class Agent {
     }
     if (present === st.present) return;
     st.present = present;
-    const labels = { source: st.source.name };
-    if (!present) {
-      for (const fam of [this.health.source_up, this.health.source_errors, this.health.source_duration]) fam.remove([st.source.name]);
-    } else {
-      st.up = this.health.source_up.with(labels);
-      st.errors = this.health.source_errors.with(labels);
-      st.duration = this.health.source_duration.with(labels);
-    }
+    if (present) Object.assign(st, this.sourceHealth(st.source));
+    else for (const fam of [this.health.source_up, this.health.source_errors, this.health.source_duration]) fam.remove([st.source.name]);
   }
 
   /** Collects every source once, concurrently, each bounded by the source timeout. */
@@ -281,7 +270,6 @@ export class Agent {
   }
 }
 
-/** Resolves with the promise's value, or 'timeout' after `ms` (the promise keeps running). */
 /** `p`, or a rejection with the signal's reason as soon as `signal` aborts (p is then left to itself). */
 async function unlessAborted<T>(p: Promise<T> | undefined, signal: AbortSignal | undefined): Promise<T | undefined> {
   if (p === undefined || signal === undefined) return p;
@@ -297,6 +285,7 @@ async function unlessAborted<T>(p: Promise<T> | undefined, signal: AbortSignal |
   }
 }
 
+/** Resolves with the promise's value, or 'timeout' after `ms` (the promise keeps running). */
 async function bounded<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {

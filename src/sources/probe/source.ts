@@ -59,40 +59,36 @@ export class ProbeSource implements Source {
 
   attach(ctx: SourceContext): void {
     this.families = ctx.registry.register(probeStats);
-    if (this.latencyWanted === false) {
-      this.probe = SchedProbe.load({ latency: false });
-      return;
-    }
-    if (this.layout === undefined) {
-      try {
-        this.layout = this.readLayout();
-      } catch (err) {
-        this.layout = err instanceof Error ? err : new Error(String(err));
+    let refused: string | undefined;
+    if (this.latencyWanted !== false && this.latencyRefused === undefined) {
+      this.layout ??= this.tryReadLayout();
+      if (!(this.layout instanceof Error)) {
+        try {
+          this.probe = SchedProbe.load({ layout: this.layout });
+          this.latency = this.families.runqueue_latency.with();
+          return;
+        } catch (err) {
+          // The verifier or lockdown may refuse the BTF-typed latency program where plain counters load.
+          if (this.latencyWanted === true) throw err;
+          refused = `the kernel refused the latency program: ${oneLine(errorMessage(err))}`;
+        }
       }
-    }
-    if (this.layout instanceof Error) {
-      const why = `cannot read the kernel's BTF: ${this.layout.message}`;
+      const why = refused ?? `cannot read the kernel's BTF: ${(this.layout as Error).message}`;
       if (this.latencyWanted === true) throw new Error(why);
       // The event counters need no BTF: keep them rather than lose the whole probe to the latency program.
       ctx.log.once('probe:latency', `probe: run-queue latency off, counting events only (${why})`);
-      this.probe = SchedProbe.load({ latency: false });
-      return;
-    }
-    if (this.latencyRefused === undefined) {
-      try {
-        this.probe = SchedProbe.load({ layout: this.layout });
-        this.latency = this.families.runqueue_latency.with();
-        return;
-      } catch (err) {
-        // The verifier or lockdown may refuse the BTF-typed latency program where plain counters load.
-        if (this.latencyWanted === true) throw err;
-        this.probe = SchedProbe.load({ latency: false });
-        this.latencyRefused = oneLine(errorMessage(err));
-        ctx.log.once('probe:latency', `probe: run-queue latency off, counting events only (the kernel refused the latency program: ${this.latencyRefused})`);
-        return;
-      }
     }
     this.probe = SchedProbe.load({ latency: false });
+    // Remembered only once the counters loaded: if they failed too, both are tried again next interval.
+    if (refused !== undefined) this.latencyRefused = refused;
+  }
+
+  private tryReadLayout(): KernelLayout | Error {
+    try {
+      return this.readLayout();
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   collect(): void {
