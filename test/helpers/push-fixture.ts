@@ -7,6 +7,11 @@
 import { counter, defineStats, gauge, histogram, log2Buckets } from '../../src/declare/index.js';
 import { Registry } from '../../src/registry/index.js';
 import type { Snapshot } from '../../src/sinks/sink.js';
+import type { DatagramSender } from '../../src/sinks/push/datagram-sender.js';
+import { healthStats } from '../../src/health.js';
+import { type Logger, memoryLogger } from '../../src/log.js';
+import { waitFor } from './cli.js';
+import { udpReceiver } from './datagram-peers.js';
 
 export const goldenStats = defineStats({
   name: 'golden',
@@ -76,4 +81,42 @@ export function goldenRegistry(): { registry: Registry; first(): void; second():
     },
     snapshot: (timeMs = 1_700_000_000_000, final = false) => ({ registry, timeMs, intervalSeconds: 2, final }),
   };
+}
+
+/** A datagram sink as the golden runs drive it: started, flushed, drained and closed. */
+interface DatagramSink {
+  start(ctx: { registry: Registry; log: Logger }): Promise<void>;
+  flush(s: Snapshot): void;
+  close(deadlineMs: number): Promise<void>;
+  readonly datagrams: DatagramSender | undefined;
+}
+
+/**
+ * Runs `steps` of the golden fixture through the datagram sink `make` builds for a real UDP receiver on
+ * `port`, one flush per step; returns what the receiver got (latin1), the log, and the sink's dropped count.
+ */
+export async function runGoldenDatagrams(
+  make: (port: number) => DatagramSink,
+  sinkName: string,
+  steps: readonly ((fx: ReturnType<typeof goldenRegistry>) => void)[],
+): Promise<{ datagrams: string[]; log: string[]; dropped: number; fx: ReturnType<typeof goldenRegistry> }> {
+  const rx = await udpReceiver();
+  try {
+    const fx = goldenRegistry();
+    const log = memoryLogger();
+    const sink = make(rx.port);
+    await sink.start({ registry: fx.registry, log });
+    for (const step of steps) {
+      step(fx);
+      sink.flush(fx.snapshot());
+    }
+    await sink.datagrams?.idle();
+    const sent = sink.datagrams?.sentDatagrams ?? 0;
+    await waitFor(() => rx.datagrams.length === sent, 10_000, `${sent} datagrams`);
+    await sink.close(1000);
+    const dropped = fx.registry.family(healthStats.stats.sink_dropped).with({ sink: sinkName }).value;
+    return { datagrams: rx.datagrams.map((d) => d.toString('latin1')), log: log.lines, dropped, fx };
+  } finally {
+    await rx.close();
+  }
 }

@@ -8,39 +8,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineStats, gauge } from '../../../src/declare/index.js';
-import { healthStats } from '../../../src/health.js';
 import { memoryLogger } from '../../../src/log.js';
 import { Registry } from '../../../src/registry/index.js';
 import { SpectatordSink, type SpectatordSinkOptions } from '../../../src/sinks/spectatord/sink.js';
 import { parseSpectatordLocation } from '../../../src/sinks/spectatord/plugin.js';
 import { waitFor } from '../../helpers/cli.js';
 import { udpReceiver, unixReceiver } from '../../helpers/datagram-peers.js';
-import { goldenRegistry, slotStats } from '../../helpers/push-fixture.js';
+import { goldenRegistry, runGoldenDatagrams, slotStats } from '../../helpers/push-fixture.js';
 import { hasCommand, needPeer } from '../../helpers/peers.js';
 import { meterKey, parseSpectatordLine } from '../../helpers/spectatord-protocol.js';
 
 type Opts = Omit<SpectatordSinkOptions, 'location'>;
 
-async function run(opts: Opts, steps: readonly ((fx: ReturnType<typeof goldenRegistry>) => void)[]) {
-  const rx = await udpReceiver();
-  try {
-    const fx = goldenRegistry();
-    const log = memoryLogger();
-    const sink = new SpectatordSink({ location: { kind: 'udp', host: '127.0.0.1', port: rx.port }, ...opts });
-    await sink.start({ registry: fx.registry, log });
-    for (const step of steps) {
-      step(fx);
-      sink.flush(fx.snapshot());
-    }
-    await sink.datagrams?.idle();
-    const sent = sink.datagrams?.sentDatagrams ?? 0;
-    await waitFor(() => rx.datagrams.length === sent, 10_000, `${sent} datagrams`);
-    await sink.close(1000);
-    const dropped = fx.registry.family(healthStats.stats.sink_dropped).with({ sink: 'spectatord' }).value;
-    return { datagrams: rx.datagrams.map((d) => d.toString('latin1')), log: log.lines, dropped, fx };
-  } finally {
-    await rx.close();
-  }
+function run(opts: Opts, steps: readonly ((fx: ReturnType<typeof goldenRegistry>) => void)[]) {
+  return runGoldenDatagrams((port) => new SpectatordSink({ location: { kind: 'udp', host: '127.0.0.1', port }, ...opts }), 'spectatord', steps);
 }
 
 test('spectatord golden: C monotonic counters, g gauges, histogram buckets as monotonic counters', async () => {

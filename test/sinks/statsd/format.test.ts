@@ -8,11 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../../../src/log.js';
-import { healthStats } from '../../../src/health.js';
 import { StatsdSink, type StatsdSinkOptions } from '../../../src/sinks/statsd/sink.js';
 import { waitFor } from '../../helpers/cli.js';
-import { udpReceiver, unixReceiver } from '../../helpers/datagram-peers.js';
-import { goldenRegistry } from '../../helpers/push-fixture.js';
+import { unixReceiver } from '../../helpers/datagram-peers.js';
+import { goldenRegistry, runGoldenDatagrams } from '../../helpers/push-fixture.js';
 import { hasCommand, needPeer } from '../../helpers/peers.js';
 
 type Opts = Omit<StatsdSinkOptions, 'target'>;
@@ -20,29 +19,8 @@ type Opts = Omit<StatsdSinkOptions, 'target'>;
 type Fixture = ReturnType<typeof goldenRegistry>;
 
 /** Runs the fixture's flushes (its first two unless told) through a StatsD sink to a real UDP socket; returns the datagrams. */
-async function flushes(
-  opts: Opts,
-  steps: readonly ((fx: Fixture) => void)[] = [(fx) => fx.first(), (fx) => fx.second()],
-): Promise<{ datagrams: string[]; dropped: number; log: string[] }> {
-  const rx = await udpReceiver();
-  try {
-    const fx = goldenRegistry();
-    const log = memoryLogger();
-    const sink = new StatsdSink({ target: { kind: 'udp', host: '127.0.0.1', port: rx.port }, ...opts });
-    await sink.start({ registry: fx.registry, log });
-    for (const step of steps) {
-      step(fx);
-      sink.flush(fx.snapshot());
-    }
-    await sink.datagrams?.idle();
-    const sent = sink.datagrams?.sentDatagrams ?? 0;
-    await waitFor(() => rx.datagrams.length === sent, 10_000, `${sent} datagrams`);
-    await sink.close(1000);
-    const dropped = fx.registry.family(healthStats.stats.sink_dropped).with({ sink: 'statsd' }).value;
-    return { datagrams: rx.datagrams.map((d) => d.toString('latin1')), dropped, log: log.lines };
-  } finally {
-    await rx.close();
-  }
+function flushes(opts: Opts, steps: readonly ((fx: Fixture) => void)[] = [(fx) => fx.first(), (fx) => fx.second()]) {
+  return runGoldenDatagrams((port) => new StatsdSink({ target: { kind: 'udp', host: '127.0.0.1', port }, ...opts }), 'statsd', steps);
 }
 
 test('statsd golden: DogStatsD tags, first flush is the baseline, second the deltas', async () => {
