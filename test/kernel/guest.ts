@@ -17,8 +17,11 @@ function env(name: string): string {
   return v;
 }
 
-/** The kernel tree's scheduler binaries (scx_simple, ...). */
-export const schedulerBin = (name: string): string => join(env('SCX_KERNEL_BIN'), name);
+/** A scheduler binary: a name from the kernel tree's build (scx_simple, ...) or a path (the example's). */
+export const schedulerBin = (name: string): string => (name.includes('/') ? name : join(env('SCX_KERNEL_BIN'), name));
+
+/** The example scheduler's loader (examples/scx-declared, built by the harness). */
+export const exampleBinary = (): string => env('SCX_KERNEL_EXAMPLE');
 
 /** The text of a sysfs file, trimmed, or undefined when it does not exist. */
 export function sysfs(rel: string): string | undefined {
@@ -36,11 +39,11 @@ export class Scheduler {
   private stopping = false;
   readonly child: ChildProcessWithoutNullStreams;
 
-  private constructor(
-    readonly binary: string,
-    args: readonly string[],
-  ) {
+  readonly binary: string;
+
+  private constructor(binary: string, args: readonly string[]) {
     this.child = spawn(schedulerBin(binary), args);
+    this.binary = binary.split('/').at(-1) as string;
     const keep = (d: Buffer): void => {
       this.out = (this.out + d.toString('utf8')).slice(-8192);
     };
@@ -197,13 +200,22 @@ export class Agent {
 }
 
 /**
- * Reads the kernel's numbers before and after the agent's last collection and the scrape: every collection
- * the scrape shows started after `before` and ended before `after`, so each exported value lies between.
+ * Reads the kernel's numbers before and after a scrape of values the agent collected in between. The
+ * scrape's collections count comes first: a collection numbered two past it started after that scrape ended,
+ * so after `before` was read, and the last scrape (taken once such a collection completed) ends before
+ * `after` is read. Each exported value lies between the two reads. (Counting report lines instead is not
+ * enough: lines printed while a slow read blocked the event loop arrive late and look new.)
  */
 export async function bracket<T>(agent: Agent, read: () => T): Promise<{ before: T; metrics: Map<string, number>; after: T }> {
   const before = read();
-  await agent.reports(2);
-  const metrics = await agent.metrics();
+  const seen = (await agent.metrics()).get('scx_metrics_collections_total') ?? 0;
+  let metrics = await agent.metrics();
+  const end = Date.now() + 60_000;
+  while ((metrics.get('scx_metrics_collections_total') ?? 0) < seen + 2) {
+    if (Date.now() > end) throw new Error('timed out waiting for two collections after the first read');
+    await new Promise((r) => setTimeout(r, 200));
+    metrics = await agent.metrics();
+  }
   const after = read();
   return { before, metrics, after };
 }

@@ -36,11 +36,12 @@ async function main(): Promise<number> {
   const testDir = join(project, 'dist/test/kernel');
   const files = readdirSync(testDir).filter((f) => f.endsWith('.ktest.js')).sort().map((f) => join('dist/test/kernel', f));
   if (files.length === 0) throw new Error(`no real-kernel tests under ${testDir}`);
-  const p = await prepare(say);
+  const p = await prepare(project, say);
   const env: Record<string, string> = {
     SCX_KERNEL_BIN: p.schedExt.bin,
     SCX_KERNEL_BPFTOOL: p.schedExt.bpftool,
     SCX_KERNEL_SRC: p.dirs.src,
+    SCX_KERNEL_EXAMPLE: p.example.binary,
     SCX_KERNEL_SHARE: GUEST_SHARE,
     CI: process.env.CI ?? '',
     NO_COLOR: '1',
