@@ -36,7 +36,8 @@ export function sysfs(rel: string): string | undefined {
 export class Scheduler {
   private out = '';
   private exit: { code: number | null; signal: string | null } | undefined;
-  private stopping = false;
+  /** Set when the test ends the scheduler on purpose: its exit is then no failure. */
+  stopping = false;
   readonly child: ChildProcessWithoutNullStreams;
 
   readonly binary: string;
