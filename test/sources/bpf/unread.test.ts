@@ -1,10 +1,12 @@
 /**
- * Only what was read is exported, checked on the /metrics text an agent renders:
+ * Only what was read is exported, both ways, checked on the /metrics text an agent renders:
  *
  * - A scheduler whose stats cannot be read (no maps loaded, or a map of another shape than its profile) has
  *   no samples, only `scx_metrics_source_up 0` and its error count; zeros would look like an idle scheduler.
  *   Series appear with the first read (per CPU and per histogram bucket too) and keep their last values when
  *   the maps go away.
+ * - The scheduler-following source has no `scx_metrics_source_*` series while it has no input: no sched_ext
+ *   tree, no scheduler running, one without a profile, or a stopped one never read.
  *
  * Fixture sched_ext roots in temp dirs; real per-CPU maps owned by programs whose names carry this process's
  * id, so maps of parallel test runs are never found (the real prefixes, `rusty_`, could find theirs).
@@ -242,5 +244,79 @@ test('--bpf-per-cpu and a log2 histogram: no cpu series and no bucket before the
     await agent.stop();
     if (owner !== undefined) closeFd(owner);
     map.close();
+  }
+});
+
+test('following the running scheduler, no input means no scx_metrics_source_* series: no sched_ext tree, no state file, no scheduler, one without a profile', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'scx-absent-')), 'sched_ext');
+  const agent = await started(await bpfPlugin.create({ 'sched-ext-root': dir }, env()));
+  const noHealth = (why: string): void => {
+    const found = metrics(agent).filter((l) => l.includes('source="bpf"'));
+    assert.deepEqual(found, [], `${why}: no health series for the bpf source`);
+  };
+  try {
+    await agent.tick();
+    noHealth('no sched_ext tree');
+    assertHas(metrics(agent), ['scx_metrics_collections_total 2']);
+    mkdirSync(dir);
+    await agent.tick();
+    noHealth('a tree without its state file');
+    writeFileSync(join(dir, 'state'), 'disabled\n');
+    await agent.tick();
+    noHealth('sched_ext with no scheduler');
+    mkdirSync(join(dir, 'root'));
+    writeFileSync(join(dir, 'root', 'ops'), 'lavd_1.0.0\n');
+    writeFileSync(join(dir, 'state'), 'enabled\n');
+    await agent.tick();
+    noHealth('a scheduler without a profile');
+  } finally {
+    await agent.stop();
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  }
+});
+
+test('following the running scheduler: its health series come with a profiled scheduler, stay while a stopped one keeps series, and go with them', async (t) => {
+  if (!needRoot(t)) return;
+  const fx = schedExtRoot();
+  const agent = await started([following(fx.dir)]);
+  const noHealth = (why: string): void => {
+    const found = metrics(agent).filter((l) => l.includes('source="bpf"'));
+    assert.deepEqual(found, [], `${why}: no health series for the bpf source`);
+  };
+  let standIn: { progId: number; close: () => void } | undefined;
+  try {
+    noHealth('no scheduler at start');
+
+    // rusty runs but its maps are not there: present and failing.
+    fx.ops('rusty_1.0.12');
+    await agent.tick();
+    assertHas(metrics(agent), ['scx_metrics_source_up{source="bpf"} 0', 'scx_metrics_source_errors_total{source="bpf"} 1']);
+    // It stops never read: nothing kept, nothing to say.
+    fx.ops(undefined);
+    await agent.tick();
+    noHealth('a stopped scheduler that was never read');
+
+    // It runs again, now with its maps: read; then it stops, and its series and the health series stay.
+    standIn = rustyStandIn(1);
+    fx.ops('rusty_1.0.12');
+    await agent.tick();
+    assertHas(metrics(agent), ['scx_metrics_source_up{source="bpf"} 1', 'scx_metrics_source_errors_total{source="bpf"} 0', ...rustyLines((i) => 1000 * (i + 1))]);
+    standIn.close();
+    await waitProgGone(standIn.progId, progExists);
+    standIn = undefined;
+    fx.ops(undefined);
+    await agent.tick();
+    assertHas(metrics(agent), ['scx_metrics_source_up{source="bpf"} 1', ...rustyLines((i) => 1000 * (i + 1))]);
+
+    // A scheduler without a profile takes over: rusty's series go, and with them the source's health.
+    fx.ops('lavd_1.0.0');
+    await agent.tick();
+    const lines = metrics(agent);
+    assertNone(lines, RUSTY_NAMES);
+    noHealth('a scheduler without a profile took over');
+  } finally {
+    await agent.stop();
+    standIn?.close();
+    fx.cleanup();
   }
 });
