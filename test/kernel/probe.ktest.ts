@@ -25,9 +25,8 @@ test('probe: sched_switch counts follow /proc/stat ctxt, latency histogram fille
   const s = await Scheduler.start('scx_simple', 'simple');
   const a = await Agent.start();
   try {
-    await a.reports(1);
-    const c0 = ctxt();
-    const m0 = await a.metrics();
+    // m0 comes from a collection that started after c0 was read; m1 from one that ended before c1 was read.
+    const { before: c0, metrics: m0 } = await bracket(a, ctxt);
     await a.reports(4);
     const m1 = await a.metrics();
     const c1 = ctxt();
