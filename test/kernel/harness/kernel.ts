@@ -2,7 +2,7 @@
  * Fetches Debian unstable's current kernel (image, config, modules) and its source, checks that it has
  * sched_ext, and extracts the guest's BTF. Each part is done once per kernel version and kept in the cache.
  */
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheRoot, kernelDirs, kernelFile, moduleDir, type KernelDirs } from './cache.js';
 import { PrivateApt, hostDebianUri } from './debian.js';
@@ -56,6 +56,7 @@ export async function fetchKernel(): Promise<FetchedKernel> {
   const apt = new PrivateApt(join(cacheRoot, 'apt'), uri);
   const version = await currentVersion(step, apt);
   const dirs = kernelDirs(version);
+  mkdirSync(dirs.root, { recursive: true });
   if (!existsSync(done(dirs.pkg))) {
     const debs = join(cacheRoot, 'debs');
     const series = sourceSeries(version);
