@@ -102,7 +102,7 @@ for (const name of ['rusty', 'simple', 'nest', 'flatcg'] as const) {
     assert.ok(profile !== undefined);
     const plan = planMaps(profile.stats)[0];
     assert.ok(plan !== undefined);
-    const n = plan.shape.maxEntries;
+    const n = plan.shape.maxEntries ?? 0;
     const sched = fakeSched(`${name.slice(0, 3)}_enq`, [enumMap(n)]);
     try {
       writeEnum(sched.maps[0] as BpfMap, n);
