@@ -16,7 +16,7 @@
  *    globals at the end of the arena (if supported)"; Linux 7.2 does, 6.18 does not; older libbpf always used
  *    the base). The reader cannot know the loader's libbpf, so it asks the programs: an instruction that
  *    loads a global's address keeps the raw user address after verification (arenas have no
- *    map_direct_value_meta), and those addresses fall inside exactly one of the two placements. Without such
+ *    map_direct_value_meta), and those addresses fall inside one of the two placements. Without such
  *    evidence nothing is read: a guess that is wrong would read zeros and allocate a page.
  *
  * Reading then costs a memory load. The only pages touched are those holding the declared variables, which
@@ -122,11 +122,11 @@ function entryOffset(btf: Btf, sec: Datasec, e: Entry, info: MapInfo): number {
 }
 
 /**
- * The 64-bit immediates of a program's ld_imm64 instructions as the verifier left them: for a global in an
- * arena, the user address user_vm_start + data offset + variable offset. Empty when the program is gone or
+ * The raw 64-bit immediates of a program's ld_imm64 instructions as the verifier left them: for a global in
+ * an arena, the user address user_vm_start + data offset + variable offset. Empty when the program is gone or
  * the kernel withholds its instructions.
  */
-function directAddresses(progId: number): bigint[] {
+export function directAddresses(progId: number): bigint[] {
   const fd = progFdById(progId);
   if (fd === undefined) return [];
   let insns: Buffer;
@@ -135,11 +135,22 @@ function directAddresses(progId: number): bigint[] {
   } finally {
     closeFd(fd);
   }
-  const out: bigint[] = [];
+  return rawImmediates(insns);
+}
+
+/**
+ * ld_imm64 values of raw instructions (8 bytes each) whose source register is 0. The kernel's dump
+ * (bpf_insn_prepare_dump) gives a reference into an array map back as src_reg BPF_PSEUDO_MAP_VALUE with the
+ * map id and offset as the two halves, which can land in an arena's range (offset 0x1000 of map 9 reads as
+ * 0x1000_0000_0009, inside qmap's arena at 1 << 44): those are left out. An arena has no such translation,
+ * so its addresses stay raw, like plain constants.
+ */
+export function rawImmediates(insns: Buffer): bigint[] {
   const n = Math.floor(insns.length / 8);
+  const out: bigint[] = [];
   for (let i = 0; i + 1 < n; i++) {
-    if (insns[i * 8] !== 0x18) continue; // BPF_LD | BPF_IMM | BPF_DW: two slots, imm halves in each
-    out.push((BigInt(insns.readUInt32LE((i + 1) * 8 + 4)) << 32n) | BigInt(insns.readUInt32LE(i * 8 + 4)));
+    if (insns[i * 8] !== 0x18) continue; // BPF_LD | BPF_IMM | BPF_DW: two slots, the imm halves in each
+    if ((insns[i * 8 + 1] as number) >> 4 === 0) out.push((BigInt(insns.readUInt32LE((i + 1) * 8 + 4)) << 32n) | BigInt(insns.readUInt32LE(i * 8 + 4)));
     i++;
   }
   return out;
@@ -205,8 +216,9 @@ function safeReaddir(dir: string): string[] {
 
 /**
  * Where the globals start in the arena, decided by the programs' addresses into it: libbpf's base placement
- * (offset 0) or its end placement (max_entries pages minus the data rounded up to pages). A string says why
- * neither fits.
+ * (offset 0) or its end placement (max_entries pages minus the data rounded up to pages). The placement that
+ * holds more of the addresses wins: a plain 64-bit constant that happens to fall in the arena's range (a flag
+ * equal to a round map_extra) must not outvote the globals' own addresses. A string says why neither wins.
  */
 export function globalsOffset(a: {
   range: ArenaRange;
@@ -222,14 +234,16 @@ export function globalsOffset(a: {
   }
   const end = a.pages * a.page - Math.ceil(dataSize / a.page) * a.page;
   // `<=`: an address one past a variable (a loop bound) is still the data's.
-  const fits = (base: number): boolean => base >= 0 && inArena.every((x) => x >= base && x <= base + dataSize);
-  const atBase = fits(0);
-  const atEnd = fits(end);
-  if (atEnd && (!atBase || end === 0)) return { offset: end, how: `at the arena's end (offset 0x${end.toString(16)}, as the programs' addresses show)` };
-  if (atBase && !atEnd) return { offset: 0, how: "at the arena's base (as the programs' addresses show)" };
+  const count = (base: number): number => (base < 0 ? 0 : inArena.filter((x) => x >= base && x <= base + dataSize).length);
+  const atBase = count(0);
+  const atEnd = count(end);
+  const of = `${inArena.length} address${inArena.length === 1 ? '' : 'es'}`;
+  if (end === 0 && atBase > 0) return { offset: 0, how: `at the arena's start, which is also its end (${atBase} of ${of} in the programs)` };
+  if (atEnd > atBase) return { offset: end, how: `at the arena's end, offset 0x${end.toString(16)} (${atEnd} of ${of} in the programs)` };
+  if (atBase > atEnd) return { offset: 0, how: `at the arena's base (${atBase} of ${of} in the programs)` };
   const seen = `the programs address offsets 0x${Math.min(...inArena).toString(16)}..0x${Math.max(...inArena).toString(16)}`;
-  if (atBase) return `${seen}, which fit both libbpf placements (base and end at 0x${end.toString(16)}); nothing is read rather than guessed`;
-  return `${seen}, outside both libbpf placements of ${dataSize} bytes (base, or end at 0x${end.toString(16)})`;
+  if (atBase === 0) return `${seen}, outside both libbpf placements of ${dataSize} bytes (base, or end at 0x${end.toString(16)})`;
+  return `${seen}, as many in libbpf's base placement as in its end placement (0x${end.toString(16)}); nothing is read rather than guessed`;
 }
 
 /** Why the kernel (or this process's address space) refused the mapping, in one phrase. */
