@@ -3,10 +3,11 @@ import type { SchedulerProfile } from '../src/sources/bpf/profile.js';
 import { central } from './central.js';
 import { flatcg } from './flatcg.js';
 import { nest } from './nest.js';
+import { qmap } from './qmap.js';
 import { rusty } from './rusty.js';
 import { simple } from './simple.js';
 
-export const profiles: Readonly<Record<string, SchedulerProfile>> = Object.freeze({ rusty, simple, nest, flatcg, central });
+export const profiles: Readonly<Record<string, SchedulerProfile>> = Object.freeze({ rusty, simple, nest, flatcg, central, qmap });
 
 /** A profile by name, accepting the `scx_` prefix (`scx_rusty`). */
 export function findProfile(name: string): SchedulerProfile | undefined {
@@ -14,4 +15,4 @@ export function findProfile(name: string): SchedulerProfile | undefined {
   return Object.hasOwn(profiles, key) ? profiles[key] : Object.values(profiles).find((p) => p.ops === name);
 }
 
-export { central, flatcg, nest, rusty, simple };
+export { central, flatcg, nest, qmap, rusty, simple };

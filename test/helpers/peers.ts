@@ -28,3 +28,13 @@ export function needPeer(t: TestContext, available: boolean, what: string): bool
 export function needRoot(t: TestContext): boolean {
   return needPeer(t, process.getuid?.() === 0, 'needs root for real BPF maps and programs');
 }
+
+/**
+ * A kernel feature (not a peer: no package installs it): when missing, the test is skipped with `what`, under
+ * CI too, and the caller returns. Used where the running kernel refuses something the code under test needs.
+ */
+export function needKernelFeature(t: TestContext, available: boolean, what: string): boolean {
+  if (available) return true;
+  t.skip(`skipped: ${what}`);
+  return false;
+}

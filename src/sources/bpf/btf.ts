@@ -7,7 +7,8 @@
  * - how many arguments a raw tracepoint passes (`rawTracepointArgs`), from the same kernel BTF;
  * - where each global variable lives in a `.bss`/`.data` map (`datasec`), from the map's own BTF: libbpf
  *   loads a scheduler's BTF with the DATASEC offsets of the compiled object, which the C source cannot give
- *   (clang lays `.bss` out in order of first use).
+ *   (clang lays `.bss` out in order of first use); and where an arena's globals live in the arena's data
+ *   (`findDatasec('.addr_space.1')`, `placeIn` for a member of a struct variable), from the program's BTF.
  *
  * Getting the bytes is not this module's job: /sys/kernel/btf/vmlinux is a file, a map's BTF comes from
  * sys.ts (`btfRawById`).
@@ -44,10 +45,16 @@ export interface Place {
   readonly size: number;
 }
 
-/** A DATASEC: its name (`.bss`) and its variables by name. */
+/** A variable in a DATASEC: its place in the section and its type's id. */
+export interface VarPlace extends Place {
+  readonly type: number;
+}
+
+/** A DATASEC: its name (`.bss`), size in bytes and its variables by name. */
 export interface Datasec {
   readonly name: string;
-  readonly vars: ReadonlyMap<string, Place>;
+  readonly size: number;
+  readonly vars: ReadonlyMap<string, VarPlace>;
 }
 
 /** Parsed BTF: the type table (ids from 1) and the string section. */
@@ -129,15 +136,32 @@ export class Btf {
   memberPlace(structName: string, member: string): Place {
     const id = this.find(structName, 'struct');
     if (id === undefined) throw new BtfError(`struct ${structName} is not in ${this.origin}`);
-    let found: { bits: number; type: number; bitfield: boolean } = { bits: 0, type: id, bitfield: false };
-    for (const name of member.split('.')) {
+    return this.placeIn(id, member, `struct ${structName}`);
+  }
+
+  /**
+   * Where `member` (a path, `a.b`; empty for the whole type) lives inside the type with id `typeId`, in bytes
+   * from its start; `what` names the type in errors. Throws for a bitfield or a missing member.
+   */
+  placeIn(typeId: number, member: string, what: string): Place {
+    let found: { bits: number; type: number; bitfield: boolean } = { bits: 0, type: typeId, bitfield: false };
+    for (const name of member === '' ? [] : member.split('.')) {
       const inner = this.resolve(found.type);
       const next = inner.kind === Kind.Struct || inner.kind === Kind.Union ? this.searchMember(this.resolveId(found.type), name, found.bits) : undefined;
-      if (next === undefined) throw new BtfError(`struct ${structName} has no member "${member}" in ${this.origin}`);
+      if (next === undefined) throw new BtfError(`${what} has no member "${member}" in ${this.origin}`);
       found = next;
     }
-    if (found.bits % 8 !== 0 || found.bitfield) throw new BtfError(`${structName}.${member} is a bitfield; expected a byte-aligned member`);
+    if (found.bits % 8 !== 0 || found.bitfield) throw new BtfError(`${what}.${member} is a bitfield; expected a byte-aligned member`);
     return { offset: found.bits / 8, size: this.sizeOf(found.type) };
+  }
+
+  /** The id of the DATASEC named `name` (`.addr_space.1`), or undefined. */
+  findDatasec(name: string): number | undefined {
+    for (let id = 1; id < this.offsets.length; id++) {
+      const t = this.entry(id);
+      if (t !== undefined && t.kind === Kind.Datasec && this.str(t.nameOff) === name) return id;
+    }
+    return undefined;
   }
 
   /**
@@ -161,14 +185,14 @@ export class Btf {
     const t = this.entry(typeId);
     if (t === undefined) throw new BtfError(`${this.origin} has no type id ${typeId} (it has ${this.count} types)`);
     if (t.kind !== Kind.Datasec) throw new BtfError(`type ${typeId} in ${this.origin} is kind ${t.kind}, expected a DATASEC (${Kind.Datasec})`);
-    const vars = new Map<string, Place>();
+    const vars = new Map<string, VarPlace>();
     for (let i = 0; i < t.vlen; i++) {
       const si = t.at + 12 + 12 * i;
       const v = this.entry(this.buf.readUInt32LE(si));
       if (v === undefined || v.kind !== Kind.Var) continue;
-      vars.set(this.str(v.nameOff), { offset: this.buf.readUInt32LE(si + 4), size: this.buf.readUInt32LE(si + 8) });
+      vars.set(this.str(v.nameOff), { offset: this.buf.readUInt32LE(si + 4), size: this.buf.readUInt32LE(si + 8), type: v.sizeOrType });
     }
-    return { name: this.str(t.nameOff), vars };
+    return { name: this.str(t.nameOff), size: t.sizeOrType, vars };
   }
 
   /** The size in bytes of a type, through typedefs and qualifiers. */

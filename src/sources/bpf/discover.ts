@@ -71,10 +71,11 @@ function describeProgs(prefixes: readonly string[]): string {
 }
 
 /**
- * Whether the map fd must allow writes: `yes` for reset-on-read, `if-allowed` for an mmap (the kernel maps
- * only fds opened for writing; a read-only pin is then read by lookups), `no` otherwise.
+ * Whether the map fd must allow writes: `yes` for reset-on-read, `arena` for an arena (read only through a
+ * shared mapping, which the kernel allows only on an fd opened for writing), `if-allowed` for a globals mmap
+ * (a read-only pin is then read by lookups), `no` otherwise.
  */
-export type Writable = 'yes' | 'if-allowed' | 'no';
+export type Writable = 'yes' | 'arena' | 'if-allowed' | 'no';
 
 /** Tries at opening a pin that keeps being replaced before giving up (a re-pin takes one interval at most). */
 const PIN_TRIES = 5;
@@ -118,7 +119,9 @@ function pinDenied(path: string, writable: Writable, code: string): string {
   const need =
     writable === 'yes'
       ? 'read and write access to the pin, because --bpf-reset-on-read zeroes the map (read access is enough without that flag)'
-      : 'read access to the pin';
+      : writable === 'arena'
+        ? 'read and write access to the pin, because an arena is read through a shared mapping, which the kernel allows only on a writable fd (nothing is written)'
+        : 'read access to the pin';
   return `cannot open the pin ${path} (BPF_OBJ_GET: ${code}): needs ${need}${has}`;
 }
 

@@ -21,9 +21,9 @@ export interface Entry {
    * integers the BPF program recorded (see histogramSlots).
    */
   readonly width: number;
-  /** percpu_struct/global: the byte offset (global: a fallback until BTF resolves it). */
+  /** percpu_struct/global: the byte offset (global: a fallback until BTF resolves it; arena: -1, BTF only). */
   readonly offset: number;
-  /** global: the variable name. */
+  /** global: the variable name; arena: the variable and member path (`qa.nr_enqueued`). */
   readonly variable: string | undefined;
   readonly field: BpfField;
 }
@@ -33,7 +33,8 @@ export interface MapShape {
   readonly type: number;
   readonly keySize: number;
   readonly valueSize: number;
-  readonly maxEntries: number;
+  /** Undefined: any (an arena's size in pages is the scheduler's choice). */
+  readonly maxEntries: number | undefined;
   readonly valueSizeIsMinimum: boolean;
 }
 
@@ -175,7 +176,9 @@ function planFields(name: string, layout: BpfLayout, refs: readonly { decl: Stat
         throw new DeclarationError(`stat "${decl.key}": offset ${ref.offset} (${field}) lies outside the ${ref.valueSize}-byte value`);
       }
     } else if (ref.variable === undefined || ref.variable === '') {
-      throw new DeclarationError(`stat "${decl.key}": a global reference needs the variable name`);
+      throw new DeclarationError(`stat "${decl.key}": a ${layout} reference needs the variable name`);
+    } else if (layout === 'arena' && ref.variable.split('.').some((part) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(part))) {
+      throw new DeclarationError(`stat "${decl.key}": arena path "${ref.variable}" is not a C variable and member path like qa.nr_enqueued`);
     }
     const offset = ref.offset ?? -1;
     if (offset >= 0) end = Math.max(end, offset + FIELD_BYTES[field]);
@@ -184,7 +187,9 @@ function planFields(name: string, layout: BpfLayout, refs: readonly { decl: Stat
   const shape: MapShape =
     layout === 'percpu_struct'
       ? { type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: valueSize ?? 0, maxEntries: 1, valueSizeIsMinimum: false }
-      : { type: MapType.ARRAY, keySize: 4, valueSize: end, maxEntries: 1, valueSizeIsMinimum: true };
+      : layout === 'arena'
+        ? { type: MapType.ARENA, keySize: 0, valueSize: 0, maxEntries: undefined, valueSizeIsMinimum: false }
+        : { type: MapType.ARRAY, keySize: 4, valueSize: end, maxEntries: 1, valueSizeIsMinimum: true };
   return { name, layout, shape, entries };
 }
 
@@ -211,7 +216,7 @@ export function shapeMismatch(plan: MapPlan, info: MapInfo): { readonly expected
   if (s.valueSizeIsMinimum ? info.valueSize < s.valueSize : info.valueSize !== s.valueSize) {
     differs('value size', `${s.valueSizeIsMinimum ? 'at least ' : ''}${s.valueSize}`, String(info.valueSize));
   }
-  if (info.maxEntries !== s.maxEntries) differs('max_entries', String(s.maxEntries), String(info.maxEntries));
+  if (s.maxEntries !== undefined && info.maxEntries !== s.maxEntries) differs('max_entries', String(s.maxEntries), String(info.maxEntries));
   if (expected.length === 0) return undefined;
   return { expected: expected.join(', '), found: found.join(', ') };
 }

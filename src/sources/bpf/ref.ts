@@ -1,5 +1,5 @@
 /**
- * Where a stat lives in a scheduler's BPF maps: the `from` of a declaration read by the BPF source. Three
+ * Where a stat lives in a scheduler's BPF maps: the `from` of a declaration read by the BPF source. Four
  * layouts cover the sched_ext schedulers:
  *
  * - `percpu_array`: a per-CPU array of u64 indexed by a stats enum (scx_rusty, scx_simple, scx_nest,
@@ -10,6 +10,9 @@
  * - `global`: a variable in libbpf's `.bss`/`.data` map (scx_central, scx_bpfland); its offset comes from the
  *   map's BTF by variable name (clang orders `.bss` by first use, so the C source cannot tell it), or from an
  *   explicit offset when the map carries no BTF.
+ * - `arena`: a global in a BPF arena (`__arena_global`, section `.addr_space.1`; Linux 7.2's scx_qmap keeps
+ *   its counters in `struct qmap_arena qa`), named by a path (`qa.nr_enqueued`): the variable's offset
+ *   comes from the program's BTF, the member's from its struct type; read through the arena's mapping.
  *
  * ```ts
  * dispatched: counter({ help: '...', labels: { type: PATHS }, from: statsIndex() }),
@@ -18,8 +21,8 @@
  */
 import type { SourceRef } from '../../declare/types.js';
 
-/** The three map layouts the source reads. */
-export type BpfLayout = 'percpu_array' | 'percpu_struct' | 'global';
+/** The four map layouts the source reads. */
+export type BpfLayout = 'percpu_array' | 'percpu_struct' | 'global' | 'arena';
 
 /** Width and signedness of a field (the enum layout is always u64). */
 export type BpfField = 'u64' | 's64' | 'u32';
@@ -29,7 +32,8 @@ export interface BpfRef extends SourceRef {
   readonly source: 'bpf';
   /**
    * The map's name as the BPF object defines it (`stats`, `cpu_ctxs`), cut to 15 characters by the kernel.
-   * For globals, the section: `.bss` or `.data` (libbpf names the map `<object8>.bss`).
+   * For globals, the section: `.bss` or `.data` (libbpf names the map `<object8>.bss`). For arena globals,
+   * the arena map (`arena`).
    */
   readonly map: string;
   readonly layout: BpfLayout;
@@ -41,7 +45,7 @@ export interface BpfRef extends SourceRef {
   readonly valueSize?: number;
   /** percpu_struct: the field's byte offset. global: fallback offset when the map has no BTF. */
   readonly offset?: number;
-  /** global: the variable's name in the BPF program. */
+  /** global: the variable's name in the BPF program. arena: the variable and member path (`qa.nr_enqueued`). */
   readonly variable?: string;
   /** Field width; default u64. */
   readonly field?: BpfField;
@@ -83,4 +87,12 @@ export function globalVar(variable: string, opts: { section?: '.bss' | '.data'; 
 /** Layout 3 shorthand: a u64 in `.bss`. */
 export function bssVar(variable: string, offset?: number): BpfRef {
   return globalVar(variable, offset !== undefined ? { offset } : {});
+}
+
+/**
+ * Layout 4: a global in a BPF arena (`__arena_global`), by variable and member path: `qa.nr_enqueued` is
+ * member `nr_enqueued` of the variable `qa`. `map` is the arena map's name in the object (default `arena`).
+ */
+export function arenaVar(path: string, opts: { field?: BpfField; map?: string } = {}): BpfRef {
+  return { source: 'bpf', map: opts.map ?? 'arena', layout: 'arena', variable: path, field: opts.field ?? 'u64' };
 }

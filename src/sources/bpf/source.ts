@@ -1,5 +1,5 @@
 /**
- * The BPF source: reads a scheduler's stats from its BPF maps each interval, in the three layouts of ref.ts.
+ * The BPF source: reads a scheduler's stats from its BPF maps each interval, in the four layouts of ref.ts.
  *
  * Default mode never writes to the maps: counters take the cumulative sum over possible CPUs, so any number
  * of readers stay correct. `resetOnRead` reproduces scx_rusty's metrics-era loop (read, sum, zero the key,
@@ -31,11 +31,12 @@ import { DeclarationError } from '../../declare/naming.js';
 import { errorMessage, type Logger } from '../../log.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries } from '../../registry/index.js';
 import type { Source, SourceContext } from '../source.js';
+import { mapArenaGlobals } from './arena.js';
 import { Btf } from './btf.js';
 import { EntrySeries, type Handle } from './entry-series.js';
 import { type Located, type Locator, LocateError, type Writable, locate, scanPrograms, stillThere } from './discover.js';
 import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from './layout.js';
-import type { BpfField } from './ref.js';
+import type { BpfField, BpfLayout } from './ref.js';
 import { BPF_F_MMAPABLE, type BpfMap, BpfError, type MmapView, type ProgInfo, btfRawById, possibleCpus } from './sys.js';
 
 /** Where to find one map instead of through the scheduler's programs. */
@@ -123,9 +124,14 @@ function fromWords(hi: number, lo: number): bigint {
   return n <= Number.MAX_SAFE_INTEGER ? BigInt(n) : BigInt.asUintN(64, (BigInt(hi) << 32n) + BigInt(lo));
 }
 
+/** Layouts whose maps hold one value per CPU (globals, in a `.bss` map or an arena, are one number). */
+function isPerCpuLayout(layout: BpfLayout): boolean {
+  return layout === 'percpu_array' || layout === 'percpu_struct';
+}
+
 /** The set with a `cpu` label added to stats of per-CPU layouts (the source reports each CPU's slot). */
 function withCpuLabel(set: StatSet, plans: readonly MapPlan[]): StatSet {
-  const perCpuKeys = new Set(plans.filter((p) => p.layout !== 'global').flatMap((p) => p.entries.map((e) => e.decl.key)));
+  const perCpuKeys = new Set(plans.filter((p) => isPerCpuLayout(p.layout)).flatMap((p) => p.entries.map((e) => e.decl.key)));
   const stats: Record<string, StatDecl> = {};
   for (const [key, decl] of Object.entries(set.stats)) {
     if (!perCpuKeys.has(key)) {
@@ -176,7 +182,7 @@ export class BpfSource implements Source {
     const cpus = possibleCpus().ids.map(String);
     let n = 0;
     this.states = this.plans.map((plan) => {
-      const perCpu = this.opts.perCpu === true && plan.layout !== 'global';
+      const perCpu = this.opts.perCpu === true && isPerCpuLayout(plan.layout);
       const series: EntrySeries[] = [];
       const firstHandle: number[] = [];
       const hists: (HistTotals[] | undefined)[] = [];
@@ -254,15 +260,27 @@ export class BpfSource implements Source {
   private attachMap(st: MapState, scan: () => ProgInfo[]): void {
     // Globals are mmapped, and the kernel only maps a bpf map fd opened for writing (a read-only file loses
     // VM_SHARED, which bpf_map_mmap requires); the mapping itself is PROT_READ, so nothing is ever written.
-    const resets = this.opts.resetOnRead === true && st.plan.layout === 'percpu_array';
-    const writable: Writable = resets ? 'yes' : st.plan.layout === 'global' ? 'if-allowed' : 'no';
+    const layout = st.plan.layout;
+    const resets = this.opts.resetOnRead === true && layout === 'percpu_array';
+    const writable: Writable = resets ? 'yes' : layout === 'arena' ? 'arena' : layout === 'global' ? 'if-allowed' : 'no';
     const progs = st.locator.kind === 'pin' ? undefined : scan();
     const profile = this.opts.stats.name;
     const loc = locate(st.plan, st.locator, progs !== undefined ? { writable, profile, progs } : { writable, profile });
+    let arenaHow = '';
     try {
-      st.offsets = this.resolveOffsets(st.plan, loc.map);
-      if (st.plan.layout === 'global' && (loc.map.info.flags & BPF_F_MMAPABLE) !== 0) st.view = this.tryMmap(loc);
+      if (layout === 'arena') {
+        // An arena's globals are found through the programs using it (their BTF and instructions), even for a pin.
+        const g = mapArenaGlobals(loc.map, progs ?? scan(), st.plan.entries);
+        st.view = g.view;
+        st.offsets = g.offsets;
+        arenaHow = `; ${g.how}`;
+      } else {
+        st.offsets = this.resolveOffsets(st.plan, loc.map);
+        if (layout === 'global' && (loc.map.info.flags & BPF_F_MMAPABLE) !== 0) st.view = this.tryMmap(loc);
+      }
     } catch (err) {
+      st.view?.close();
+      st.view = undefined;
       loc.map.close();
       throw err;
     }
@@ -272,7 +290,8 @@ export class BpfSource implements Source {
     if (st.lastMapId !== undefined && st.lastMapId !== id) this.rebase(st);
     st.lastMapId = id;
     this.log?.clear(`${this.name}:gone:${st.plan.name}`);
-    this.log?.info(`${this.name}: reading map "${loc.map.info.name}" (id ${id}, ${st.plan.layout}) ${loc.how}${st.view !== undefined ? ', mmapped' : ''}`);
+    const mapped = layout === 'global' && st.view !== undefined ? ', mmapped' : '';
+    this.log?.info(`${this.name}: reading map "${loc.map.info.name}" (id ${id}, ${layout}) ${loc.how}${mapped}${arenaHow}`);
   }
 
   /** An mmap of a globals map, or undefined (read by lookups) when the fd is read-only. */
@@ -345,6 +364,8 @@ export class BpfSource implements Source {
     } else if (st.view !== undefined) {
       this.readGlobalsMapped(st, st.view);
       return;
+    } else if (st.plan.layout === 'arena') {
+      throw new Error('the arena is not mapped'); // attachMap maps it or fails; never read by lookups
     } else {
       const v = map.lookup(0);
       if (v === undefined) throw new Error('element 0 is missing');

@@ -71,14 +71,19 @@ export function permissionHint(command: string): string | undefined {
 }
 
 /** Map types by uapi value (`enum bpf_map_type`), for the few this project reads or creates. */
-export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6 } as const;
+export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, ARENA: 33 } as const;
 /** Program types by uapi value (`enum bpf_prog_type`). */
-export const ProgType = { SOCKET_FILTER: 1, TRACEPOINT: 5, RAW_TRACEPOINT: 17, TRACING: 26, STRUCT_OPS: 27 } as const;
+export const ProgType = { SOCKET_FILTER: 1, TRACEPOINT: 5, RAW_TRACEPOINT: 17, TRACING: 26, STRUCT_OPS: 27, SYSCALL: 31 } as const;
 /** Attach types by uapi value (`enum bpf_attach_type`). `TRACE_RAW_TP` with TRACING is a BTF-typed raw tracepoint (`tp_btf`). */
 export const AttachType = { TRACE_RAW_TP: 23 } as const;
 
 /** Map flag: the array can be mmapped (libbpf sets it on `.bss`/`.data`). */
 export const BPF_F_MMAPABLE = 0x400;
+/**
+ * Arena flag: a user access to a page the BPF program has not allocated raises SIGSEGV instead of allocating
+ * one (without it, any user read of an empty page allocates a zeroed page).
+ */
+export const BPF_F_SEGV_ON_FAULT = 0x20000;
 const BPF_F_RDONLY = 0x8;
 /** Update flag: create or overwrite. */
 export const BPF_ANY = 0;
@@ -129,7 +134,7 @@ export function isBpfError(err: unknown, code?: string): err is BpfError {
 interface Libc {
   syscall(nr: number, cmd: number, attr: Buffer, size: number): number;
   close(fd: number): number;
-  mmap(addr: null, len: number, prot: number, flags: number, fd: number, off: number): unknown;
+  mmap(addr: bigint | null, len: number, prot: number, flags: number, fd: number, off: number): unknown;
   munmap(addr: unknown, len: number): number;
   sysconf(name: number): number;
 }
@@ -251,6 +256,8 @@ export interface MapInfo {
   readonly btfId: number;
   /** BTF type id of the value (a DATASEC for libbpf's `.bss`/`.data`), 0 when none. */
   readonly btfValueTypeId: number;
+  /** `map_extra`: for an arena, the user address every mapping must start at (0: the first mmap picks it). */
+  readonly mapExtra: bigint;
 }
 
 /** What the kernel reports about a program (`struct bpf_prog_info`), with the ids of the maps it uses. */
@@ -260,6 +267,8 @@ export interface ProgInfo {
   /** Up to 15 chars; not unique. */
   readonly name: string;
   readonly mapIds: readonly number[];
+  /** Id of the program's BTF (the object's, with its DATASECs, when libbpf loaded it), 0 when none. */
+  readonly btfId: number;
 }
 
 const MAP_INFO_SIZE = 96; // 88 in 6.1 uapi; a larger zeroed buffer is accepted and truncated by the kernel
@@ -287,6 +296,7 @@ export function mapInfo(fd: number): MapInfo {
     name: readName(b, 24),
     btfId: b.readUInt32LE(64),
     btfValueTypeId: b.readUInt32LE(72),
+    mapExtra: b.readBigUInt64LE(80),
   };
 }
 
@@ -306,7 +316,26 @@ export function progInfo(fd: number): ProgInfo {
     const n = Math.min(nrMaps, again.readUInt32LE(52));
     mapIds = Array.from({ length: n }, (_, i) => ids.readUInt32LE(4 * i));
   }
-  return { type: first.readUInt32LE(0), id: first.readUInt32LE(4), name: readName(first, 64), mapIds };
+  return { type: first.readUInt32LE(0), id: first.readUInt32LE(4), name: readName(first, 64), mapIds, btfId: first.readUInt32LE(128) };
+}
+
+/**
+ * The program as the verifier left it (`xlated_prog_insns`), 8 bytes per instruction; empty when the kernel
+ * withholds it (no CAP_BPF, or constants blinded and raw dumps not allowed). A direct address into an arena
+ * stays a raw user address there (arenas have no `map_direct_value_meta`, so the dump cannot turn it back
+ * into a map id and offset).
+ */
+export function progXlated(fd: number): Buffer {
+  const first = Buffer.alloc(PROG_INFO_SIZE);
+  objInfo(fd, first, `prog fd ${fd}`);
+  const len = first.readUInt32LE(20);
+  if (len === 0) return Buffer.alloc(0);
+  const insns = Buffer.alloc(len);
+  const again = Buffer.alloc(PROG_INFO_SIZE);
+  again.writeUInt32LE(len, 20);
+  again.writeBigUInt64LE(ptr(insns), 32);
+  objInfo(fd, again, `prog fd ${fd}`);
+  return again.readBigUInt64LE(32) === 0n ? Buffer.alloc(0) : insns.subarray(0, Math.min(len, again.readUInt32LE(20)));
 }
 
 // ---- ids and fds ----
@@ -445,6 +474,8 @@ export interface MapSpec {
   readonly name?: string;
   /** BTF describing the value (e.g. a DATASEC for a `.bss`-style map): a BTF fd and the value type id. */
   readonly btf?: { readonly fd: number; readonly valueTypeId: number };
+  /** `map_extra`: for an arena, the user address its mappings must start at (0 or absent: the first mmap picks). */
+  readonly mapExtra?: bigint;
 }
 
 /** MAP_CREATE; returns the fd. Mostly for tests: schedulers create their own maps. */
@@ -464,6 +495,7 @@ export function createMap(spec: MapSpec): number {
     attr.writeUInt32LE(spec.btf.fd, 48);
     attr.writeUInt32LE(spec.btf.valueTypeId, 56);
   }
+  attr.writeBigUInt64LE(spec.mapExtra ?? 0n, 64);
   return bpf('MAP_CREATE', attr, name === '' ? undefined : `map "${name}"`);
 }
 
@@ -689,6 +721,24 @@ export class BpfMap {
     return view;
   }
 
+  /**
+   * Maps an arena (BPF_MAP_TYPE_ARENA). The kernel lets every process map an arena only at the user address
+   * its first mapping took (or `map_extra` fixed at creation), with the same size, because BPF programs see
+   * arena pointers as that process address space's addresses: `at.addr` is that address, mapped with
+   * MAP_FIXED_NOREPLACE so nothing of this process is ever replaced (EEXIST instead), and the kernel refuses
+   * a wrong address or size (EINVAL from get_unmapped_area, EBUSY from arena_map_mmap) without side effects.
+   * Without `at.addr` the kernel picks (the first mapping of a new arena). Reads see `at.window` only.
+   * Touching a page no BPF program or mapping allocated allocates a zeroed one (or SIGSEGV with
+   * BPF_F_SEGV_ON_FAULT), so readers keep to pages known to hold data. `writable` is for loaders (tests).
+   */
+  mmapArena(at: ArenaPlace): MmapView {
+    this.check();
+    if (this.info.type !== MapType.ARENA) throw new Error(`${this.detail()}: not an arena (type ${mapTypeName(this.info.type)})`);
+    const view = new MmapView(this.fd, at.window.length, () => this.views.delete(view), at);
+    this.views.add(view);
+    return view;
+  }
+
   /** Closes the fd and any mmapped views. Idempotent. */
   close(): void {
     if (this.closed) return;
@@ -699,30 +749,68 @@ export class BpfMap {
 }
 
 const PROT_READ = 1;
+const PROT_WRITE = 2;
 const MAP_SHARED = 1;
+const MAP_FIXED_NOREPLACE = 0x100000;
 const SC_PAGESIZE = 30;
+const MAP_FAILED = 0xffffffffffffffffn;
+
+/** The system page size (arena sizes and libbpf's placements are in pages). */
+export function pageSize(): number {
+  return libc().sysconf(SC_PAGESIZE);
+}
+
+/** Where and how much of an arena to map (BpfMap.mmapArena). */
+export interface ArenaPlace {
+  /** The user address the mapping must start at; undefined lets the kernel pick (a new arena's first mapping). */
+  readonly addr: bigint | undefined;
+  /** Bytes to map: the arena's user range, which every mapping must match. */
+  readonly size: number;
+  /** The bytes reads (and writes) address: [offset, offset + length) of the mapping, offsets relative to it. */
+  readonly window: { readonly offset: number; readonly length: number };
+  /** PROT_WRITE too (a loader writing initial data); readers never set it. */
+  readonly writable?: boolean;
+}
 
 /**
- * A read-only mmap of an array map. Only read methods are exposed: writing to a PROT_READ mapping would
- * crash the process, and reads after close() throw instead of touching unmapped memory.
+ * A read-only mmap of an array map or a window of an arena. Only read methods are exposed on the agent's
+ * views: writing to a PROT_READ mapping would crash the process, and reads after close() throw instead of
+ * touching unmapped memory.
  */
 export class MmapView {
-  /** Bytes of map data (max_entries × round_up(value_size, 8)). */
+  /** Bytes readable (array: max_entries × round_up(value_size, 8); arena: the window). */
   readonly length: number;
+  /** The mapping's start address in this process. */
+  readonly address: bigint;
   private addr: unknown;
   private readonly mapped: number;
   private buf: Buffer | undefined;
+  private readonly writable: boolean;
   private readonly onClose: () => void;
 
-  /** @internal Use BpfMap.mmap(). */
-  constructor(fd: number, length: number, onClose: () => void) {
+  /** @internal Use BpfMap.mmap() or BpfMap.mmapArena(). */
+  constructor(fd: number, length: number, onClose: () => void, arena?: ArenaPlace) {
     const page = libc().sysconf(SC_PAGESIZE);
     this.length = length;
-    this.mapped = Math.max(page, Math.ceil(length / page) * page);
-    const addr = libc().mmap(null, this.mapped, PROT_READ, MAP_SHARED, fd, 0);
-    if (koffi.address(addr) === 0xffffffffffffffffn) throw new BpfError('mmap', koffi.errno(), `map fd ${fd}`);
+    this.writable = arena?.writable === true;
+    this.mapped = arena !== undefined ? arena.size : Math.max(page, Math.ceil(length / page) * page);
+    const offset = arena?.window.offset ?? 0;
+    if (offset < 0 || offset + length > this.mapped) throw new RangeError(`window of ${length} bytes at ${offset} outside the ${this.mapped}-byte mapping`);
+    const prot = this.writable ? PROT_READ | PROT_WRITE : PROT_READ;
+    const want = arena?.addr;
+    const flags = want !== undefined ? MAP_SHARED | MAP_FIXED_NOREPLACE : MAP_SHARED;
+    const addr = libc().mmap(want ?? null, this.mapped, prot, flags, fd, 0);
+    const got = koffi.address(addr);
+    if (got === MAP_FAILED) throw new BpfError('mmap', koffi.errno(), `map fd ${fd}${want !== undefined ? ` at 0x${want.toString(16)}` : ''}`);
+    if (want !== undefined && got !== want) {
+      // A kernel without MAP_FIXED_NOREPLACE (before 4.17) takes the address as a hint only.
+      libc().munmap(addr, this.mapped);
+      throw new Error(`mmap of map fd ${fd} landed at 0x${got.toString(16)}, not at 0x${want.toString(16)}`);
+    }
     this.addr = addr;
-    this.buf = Buffer.from(koffi.view(addr, this.mapped), 0, length);
+    this.address = got;
+    // Only the window is viewed: the rest of an arena (up to 4 GiB) is never touched through this buffer.
+    this.buf = Buffer.from(koffi.view(got + BigInt(offset), length));
     this.onClose = onClose;
   }
 
@@ -748,6 +836,11 @@ export class MmapView {
   copy(off: number, n: number): Buffer {
     return Buffer.from(this.b(off, n).subarray(off, off + n));
   }
+  /** Writes bytes at `off`; only on a writable arena view (a loader's, in tests). */
+  write(off: number, bytes: Buffer): void {
+    if (!this.writable) throw new Error('mmap view is read-only');
+    bytes.copy(this.b(off, bytes.length), off);
+  }
 
   /** Unmaps. Idempotent. */
   close(): void {
@@ -771,6 +864,11 @@ export interface ProgSpec {
   readonly expectedAttachType?: number;
   /** The kernel BTF type id the program attaches to (for `tp_btf`: the `btf_trace_<tracepoint>` typedef). */
   readonly attachBtfId?: number;
+  /**
+   * The program's own BTF (a BTF fd) and the FUNC type of its entry (func_info at instruction 0), as libbpf
+   * passes them: the kernel keeps a program's BTF only with func_info, and prog info then reports its id.
+   */
+  readonly btf?: { readonly fd: number; readonly funcTypeId: number };
 }
 
 /**
@@ -784,6 +882,8 @@ export function progLoad(spec: ProgSpec): number {
   const name = spec.name ?? '';
   if (!/^[A-Za-z0-9_.]{0,15}$/.test(name)) throw new Error(`bad program name "${name}": expected up to 15 of [A-Za-z0-9_.]`);
   const license = cString(spec.license ?? 'GPL');
+  const funcInfo = Buffer.alloc(8); // struct bpf_func_info { insn_off, type_id }
+  if (spec.btf !== undefined) funcInfo.writeUInt32LE(spec.btf.funcTypeId, 4);
   const fill = (a: Buffer, log?: Buffer): void => {
     a.writeUInt32LE(spec.type, 0);
     a.writeUInt32LE(spec.insns.length / 8, 4);
@@ -797,6 +897,12 @@ export function progLoad(spec: ProgSpec): number {
     a.write(name, 48, 'utf8');
     a.writeUInt32LE(spec.expectedAttachType ?? 0, 68);
     a.writeUInt32LE(spec.attachBtfId ?? 0, 108);
+    if (spec.btf !== undefined) {
+      a.writeUInt32LE(spec.btf.fd, 72); // prog_btf_fd
+      a.writeUInt32LE(funcInfo.length, 76); // func_info_rec_size
+      a.writeBigUInt64LE(ptr(funcInfo), 80);
+      a.writeUInt32LE(1, 88); // func_info_cnt
+    }
   };
   const attr = Buffer.alloc(ATTR_SIZE);
   fill(attr);

@@ -104,6 +104,7 @@ function checkConfig(step: Step, dirs: KernelDirs): Record<string, string> {
 async function extractSource(step: Step, dirs: KernelDirs, debs: string, pkg: string): Promise<void> {
   const tmp = `${dirs.src}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
   await step.run('dpkg-deb', ['-x', debFile(debs, pkg), `${tmp}/deb`]);
   const tarball = readdirSync(join(tmp, 'deb/usr/src')).find((n) => n.endsWith('.tar.xz'));
   if (tarball === undefined) step.fail(`${pkg} holds no source tarball`);

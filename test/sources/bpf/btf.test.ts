@@ -68,7 +68,7 @@ test("BTF reader agrees with bpftool on the running kernel's task_struct.pid and
   }
 });
 
-test('BTF reader: a DATASEC gives each variable its offset and size; a wrong type id is named', () => {
+test('BTF reader: a DATASEC gives its size and each variable its offset, size and type; a wrong type id is named', () => {
   const { raw, datasecId } = datasecBtf('.bss', 24, [
     { name: 'nr_queued', offset: 16 },
     { name: 'nr_total', offset: 0 },
@@ -76,10 +76,12 @@ test('BTF reader: a DATASEC gives each variable its offset and size; a wrong typ
   ]);
   const sec = new Btf(raw, 'the test BTF').datasec(datasecId);
   assert.equal(sec.name, '.bss');
+  assert.equal(sec.size, 24);
+  // Types 1 and 2 are the blob's u64 and u32.
   assert.deepEqual([...sec.vars], [
-    ['nr_total', { offset: 0, size: 8 }],
-    ['nr_cpus', { offset: 8, size: 4 }],
-    ['nr_queued', { offset: 16, size: 8 }],
+    ['nr_total', { offset: 0, size: 8, type: 1 }],
+    ['nr_cpus', { offset: 8, size: 4, type: 2 }],
+    ['nr_queued', { offset: 16, size: 8, type: 1 }],
   ]);
   assert.throws(() => new Btf(raw, 'the test BTF').datasec(1), /type 1 in the test BTF is kind 1, expected a DATASEC/);
   assert.throws(() => new Btf(raw, 'the test BTF').datasec(datasecId + 1), /the test BTF has no type id 7 \(it has 6 types\)/);

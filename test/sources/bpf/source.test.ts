@@ -102,7 +102,7 @@ for (const name of ['rusty', 'simple', 'nest', 'flatcg'] as const) {
     assert.ok(profile !== undefined);
     const plan = planMaps(profile.stats)[0];
     assert.ok(plan !== undefined);
-    const n = plan.shape.maxEntries;
+    const n = plan.shape.maxEntries ?? 0;
     const sched = fakeSched(`${name.slice(0, 3)}_enq`, [enumMap(n)]);
     try {
       writeEnum(sched.maps[0] as BpfMap, n);
@@ -477,7 +477,7 @@ test('plugin: picks the profile of the running scheduler from <sched-ext-root>/r
     rmSync(join(root, 'root', 'ops'));
     assert.deepEqual((await bpfPlugin.create({ 'sched-ext-root': root }, env()))[0]?.stats(), []);
     await assert.rejects(async () => bpfPlugin.create({ 'sched-ext-root': root, 'bpf-pin': ['/x'] }, env()), UsageError);
-    await assert.rejects(async () => bpfPlugin.create({ scheduler: 'nope' }, env()), /--scheduler: no profile "nope" \(profiles: rusty, simple, nest, flatcg, central\)/);
+    await assert.rejects(async () => bpfPlugin.create({ scheduler: 'nope' }, env()), /--scheduler: no profile "nope" \(profiles: rusty, simple, nest, flatcg, central, qmap\)/);
     await assert.rejects(async () => bpfPlugin.create({ scheduler: 'rusty', 'bpf-map-id': ['x'] }, env()), /--bpf-map-id: "x" is not an integer/);
     await assert.rejects(async () => bpfPlugin.create({ scheduler: 'rusty', 'bpf-pin': ['/a', '/b'] }, env()), /map "stats" is given twice/);
     assert.equal(profileForOps('simple')?.name, 'simple');
