@@ -3,11 +3,10 @@
  * from the user's own declarations module (`--stats ./stats.js`), to stdout or `-o FILE`.
  */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { cHeader } from '../codegen/c-header.js';
 import { enumLayout } from '../codegen/enum-layout.js';
 import { isStatSet } from '../declare/is-stat-set.js';
+import { importExport } from './user-module.js';
 import type { StatSet } from '../declare/types.js';
 import { errorMessage } from '../log.js';
 import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
@@ -34,16 +33,8 @@ export function genHeaderFlags(): FlagSpecs {
 }
 
 /** Imports a declarations module and returns its StatSet (default export, else the export named `stats`). */
-export async function loadStatsModule(path: string): Promise<StatSet> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`--stats ${path}: cannot import: ${errorMessage(err).split('\n')[0]}`);
-  }
-  for (const name of ['default', 'stats']) if (isStatSet(mod[name])) return mod[name];
-  const exported = Object.keys(mod).join(', ') || 'nothing';
-  throw new UsageError(`--stats ${path}: no StatSet exported as default or "stats" (expected the result of defineStats; it exports ${exported})`);
+export function loadStatsModule(path: string): Promise<StatSet> {
+  return importExport('stats', path, { exports: ['default', 'stats'], accept: isStatSet, what: 'StatSet', hint: 'the result of defineStats' });
 }
 
 export async function genHeaderCommand(values: FlagValues): Promise<number> {

@@ -3,11 +3,10 @@
  * declared in TypeScript and laid out by gen-header is read like a built-in profile, by name or when its ops
  * name runs, with no change to scx-metrics.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isStatSet } from '../../declare/is-stat-set.js';
 import { errorMessage } from '../../log.js';
 import { UsageError } from '../../cli/flags.js';
+import { importExport } from '../../cli/user-module.js';
 import { type SchedulerProfile, defineProfile } from './profile.js';
 
 function isProfile(v: unknown): v is SchedulerProfile {
@@ -18,17 +17,12 @@ function isProfile(v: unknown): v is SchedulerProfile {
 
 /** Imports a module and returns the profile it exports as default or as `profile` (checked by defineProfile). */
 export async function loadProfileModule(path: string): Promise<SchedulerProfile> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`--profile ${path}: cannot import: ${errorMessage(err).split('\n')[0]}`);
-  }
-  const found = [mod.default, mod.profile].find(isProfile);
-  if (found === undefined) {
-    const exported = Object.keys(mod).join(', ') || 'nothing';
-    throw new UsageError(`--profile ${path}: no scheduler profile exported as default or "profile" (expected the result of defineProfile({ name, ops, programs, stats }); it exports ${exported})`);
-  }
+  const found = await importExport('profile', path, {
+    exports: ['default', 'profile'],
+    accept: isProfile,
+    what: 'scheduler profile',
+    hint: 'the result of defineProfile({ name, ops, programs, stats })',
+  });
   try {
     return defineProfile({ ...found, layoutFrom: found.layoutFrom ?? path });
   } catch (err) {
