@@ -2,7 +2,8 @@
  * The guest's initramfs: static busybox, the five modules that mount the host's root over 9p, and an init
  * that puts a tmpfs overlay over that root (so the guest can write without touching the host), moves the
  * kernel filesystems in, chroots, runs the share's `run.sh`, writes its exit status back to the share and
- * powers off. Node and the built project then run unchanged from the host's own root.
+ * powers off. Node and the built project then run unchanged from the host's own root. The host's /tmp stays
+ * visible (through the overlay, not a fresh tmpfs): a clone there (CI's) is what the guest runs.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,6 @@ mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work 
 mkdir -p /newroot${GUEST_SHARE}
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /newroot${GUEST_SHARE} || { echo "scx-guest: mounting the share failed"; poweroff -f; }
 for d in proc sys dev; do mount --move /$d /newroot/$d; done
-mount -t tmpfs tmpfs /newroot/tmp
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/dev/shm 2>/dev/null
 mkdir -p /newroot/dev/pts && mount -t devpts devpts /newroot/dev/pts
