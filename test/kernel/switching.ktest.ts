@@ -13,11 +13,9 @@ const schedulerLabels = (m: Map<string, number>): string[] => [...seriesOf(m, 's
 async function run(a: Agent, binary: string, ops: string, times: number): Promise<Scheduler> {
   const s = await Scheduler.start(binary, ops);
   const said = `reading BPF stats of the running sched_ext scheduler "${ops}"`;
-  const already = a.stderr().split(said).length - 1;
   await s.waitUntil(() => a.stderr().split(said).length - 1 >= times || (times > 1 && a.stderr().includes(`"${ops}" runs again`)), 30_000, `the agent to follow ${ops}`);
   await a.reports(2);
   s.check();
-  void already;
   return s;
 }
 

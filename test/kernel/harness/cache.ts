@@ -19,7 +19,6 @@ export interface KernelDirs {
   readonly btf: string;
   /** tools/sched_ext's output: build/bin/scx_*, build/sbin/bpftool. */
   readonly schedExt: string;
-  readonly initramfs: string;
   readonly logs: string;
 }
 
@@ -32,7 +31,6 @@ export function kernelDirs(version: string): KernelDirs {
     src: join(root, 'src'),
     btf: join(root, 'vmlinux.btf'),
     schedExt: join(root, 'sched_ext'),
-    initramfs: join(root, 'initramfs.cpio.gz'),
     logs: join(root, 'logs'),
   };
 }
