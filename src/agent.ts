@@ -212,8 +212,11 @@ export class Agent {
     }
   }
 
-  /** Removes a source's health series while its input is absent, and brings them back when it appears. */
-  private syncPresence(st: SourceState): void {
+  /**
+   * Removes a source's health series while its input is absent, and brings them back when it appears.
+   * Returns true when they were just brought back.
+   */
+  private syncPresence(st: SourceState): boolean {
     let present = true;
     try {
       present = st.source.present?.() ?? true;
@@ -222,10 +225,11 @@ export class Agent {
       st.errors.inc();
       this.log.once(`present:${st.source.name}`, `source ${st.source.name}: present() failed: ${errorMessage(err)}`);
     }
-    if (present === st.present) return;
+    if (present === st.present) return false;
     st.present = present;
     if (present) Object.assign(st, this.sourceHealth(st.source));
     else for (const fam of [this.health.source_up, this.health.source_errors, this.health.source_duration]) fam.remove([st.source.name]);
+    return present;
   }
 
   /** Collects every source once, concurrently, each bounded by the source timeout. */
@@ -244,7 +248,9 @@ export class Agent {
     }
     const t0 = performance.now();
     const ok = await this.guarded(st, 'collect', () => st.source.collect());
-    this.syncPresence(st);
+    // A read that found the input and failed on it (a scheduler named, its maps missing) was counted on the
+    // error series removed while the input was absent: count it on the new one.
+    if (this.syncPresence(st) && !ok) st.errors.inc();
     st.up.set(ok ? 1 : 0);
     if (ok) this.log.clear(`collect:${st.source.name}`, `source ${st.source.name}: reading again`);
     st.duration.set((performance.now() - t0) / 1000);

@@ -9,8 +9,9 @@ export const healthStats = defineStats({
     collections: counter({ help: 'Collection intervals completed' }),
     collection_duration: gauge({ help: 'Wall time of the last collection, all sources together', unit: 'seconds' }),
     // One series per source the agent runs. A source whose input does not exist on this host (an optional
-    // file such as /proc/schedstat on a kernel without it: Source.present() false) has no source_* series at
-    // all, like a source that was never created (no sched_ext, no scx_stats socket): absent is not down.
+    // file such as /proc/schedstat on a kernel without it, no sched_ext scheduler for the BPF source to follow:
+    // Source.present() false) has no source_* series at all, like a source that was never created (no
+    // sched_ext, no scx_stats socket): absent is not down.
     source_up: gauge({ help: '1 when the source read successfully in the last interval, else 0', labels: { source: String } }),
     source_errors: counter({ help: 'Intervals in which a source failed to read', labels: { source: String } }),
     source_duration: gauge({ help: "Wall time of the source's last read", unit: 'seconds', labels: { source: String } }),

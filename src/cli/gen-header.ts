@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cHeader } from '../codegen/c-header.js';
 import { enumLayout } from '../codegen/enum-layout.js';
+import { isStatSet } from '../declare/is-stat-set.js';
 import type { StatSet } from '../declare/types.js';
 import { errorMessage } from '../log.js';
 import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
@@ -30,17 +31,6 @@ export function genHeaderFlags(): FlagSpecs {
     prefix: { type: 'string', metavar: 'NAME', help: 'Prefix of the C names, e.g. RUSTY for RUSTY_STAT_* (default: the set name)' },
     'map-name': { type: 'string', metavar: 'NAME', help: 'The per-CPU stats map to lay out and its C variable name (default: the declarations\' map, else stats)' },
   };
-}
-
-/** True when `v` looks like what defineStats returns. */
-export function isStatSet(v: unknown): v is StatSet {
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as { name?: unknown; help?: unknown; stats?: unknown };
-  if (typeof s.name !== 'string' || typeof s.help !== 'string' || typeof s.stats !== 'object' || s.stats === null) return false;
-  return Object.values(s.stats).every((d: unknown) => {
-    const decl = d as { kind?: unknown; name?: unknown; key?: unknown; labels?: unknown };
-    return ['counter', 'gauge', 'histogram'].includes(decl.kind as string) && typeof decl.name === 'string' && decl.name !== '' && typeof decl.key === 'string';
-  });
 }
 
 /** Imports a declarations module and returns its StatSet (default export, else the export named `stats`). */

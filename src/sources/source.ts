@@ -26,7 +26,7 @@ export interface Source {
   collect(): void | Promise<void>;
   /**
    * False while what the source reads does not exist on this host at all (an optional /proc file this kernel
-   * lacks), as opposed to failing to read it. The agent then exports no health series for the source, as if it
+   * lacks; no sched_ext scheduler with a profile for the BPF source to follow), as opposed to failing to read it. The agent then exports no health series for the source, as if it
    * had not been created, and exports them again once this turns true. Checked after attach and each collect;
    * absent means always present.
    */

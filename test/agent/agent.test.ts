@@ -174,3 +174,27 @@ test("a source whose present() throws is counted as failing and read anyway; col
   assert.equal(log.lines.filter((l) => /present\(\) failed: cannot tell/.test(l)).length, 1, log.lines.join('\n'));
   await agent.stop();
 });
+
+test('a source whose input appears in an interval whose read fails: the failure is counted on its new health series', async () => {
+  // A scheduler named by sched_ext whose maps are not there yet: the read that finds the input fails on it.
+  let input = false;
+  const src: Source = {
+    name: 'late',
+    stats: () => [ticks],
+    attach: () => undefined,
+    present: () => input,
+    collect: () => {
+      input = true;
+      throw new Error('its maps are not loaded');
+    },
+  };
+  const agent = new Agent({ sources: [src], sinks: [], intervalSeconds: 1, log: memoryLogger() });
+  await agent.start();
+  const health = (fam: 'source_up' | 'source_errors'): number | undefined =>
+    agent.registry.family(healthStats.stats[fam]).series.find((s) => s.labelValues[0] === 'late')?.value;
+  assert.equal(health('source_errors'), 1, 'the first read, which found the input, failed once');
+  assert.equal(health('source_up'), 0);
+  await agent.collect();
+  assert.equal(health('source_errors'), 2);
+  await agent.stop();
+});

@@ -9,12 +9,13 @@ import { type FlagValues, UsageError, boolFlag, listFlag, parsePositive, stringF
 import { schedExtRoot, schedExtRootFlag } from '../sched-ext-root.js';
 import { planMaps } from './layout.js';
 import type { SchedulerProfile } from './profile.js';
+import { loadProfileModule } from './profile-module.js';
 import { RunningSchedulerSource } from './running.js';
 import { BpfSource, type MapLocation } from './source.js';
 
 /** The profile whose ops name the running scheduler reports (exactly, or followed by `_<version>`). */
-export function profileForOps(ops: string): SchedulerProfile | undefined {
-  return Object.values(profiles).find((p) => ops === p.ops || ops.startsWith(`${p.ops}_`));
+export function profileForOps(ops: string, extra: readonly SchedulerProfile[] = []): SchedulerProfile | undefined {
+  return [...extra, ...Object.values(profiles)].find((p) => ops === p.ops || ops.startsWith(`${p.ops}_`));
 }
 
 /** `NAME=VALUE` when NAME is one of the profile's maps, else the whole text for the profile's only map. */
@@ -59,10 +60,19 @@ export const bpfPlugin: SourcePlugin = {
       type: 'boolean',
       help: "Zero each BPF stats entry after reading it (scx_rusty's old behaviour; breaks any other reader)",
     },
+    profile: {
+      type: 'string',
+      multiple: true,
+      metavar: 'MODULE',
+      help: 'A JavaScript module exporting a scheduler profile (defineProfile) as default or "profile"; its scheduler is read like a built-in one',
+    },
     ...schedExtRootFlag,
   },
-  create(values) {
+  async create(values) {
     const name = stringFlag(values, 'scheduler');
+    // The user's profiles come first, so one may stand in for a built-in profile of the same name.
+    const extra: SchedulerProfile[] = [];
+    for (const path of listFlag(values, 'profile')) extra.push(await loadProfileModule(path));
     const direct = listFlag(values, 'bpf-pin').length + listFlag(values, 'bpf-map-id').length > 0;
     const build = (profile: SchedulerProfile): BpfSource =>
       new BpfSource({
@@ -75,10 +85,12 @@ export const bpfPlugin: SourcePlugin = {
     if (name === undefined) {
       if (direct) throw new UsageError('--bpf-pin/--bpf-map-id need --scheduler NAME to know the map layout');
       // No scheduler named: follow the one <root>/root/ops names, whenever it starts or changes.
-      return [new RunningSchedulerSource({ root: schedExtRoot(values), profileFor: profileForOps, build })];
+      return [new RunningSchedulerSource({ root: schedExtRoot(values), profileFor: (ops) => profileForOps(ops, extra), build })];
     }
-    const profile = findProfile(name);
-    if (profile === undefined) throw new UsageError(`--scheduler: no profile "${name}" (profiles: ${Object.keys(profiles).join(', ')})`);
+    const profile = extra.find((p) => p.name === name) ?? findProfile(name);
+    if (profile === undefined) {
+      throw new UsageError(`--scheduler: no profile "${name}" (profiles: ${[...extra.map((p) => p.name), ...Object.keys(profiles)].join(', ')})`);
+    }
     return [build(profile)];
   },
 };

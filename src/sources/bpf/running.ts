@@ -10,6 +10,12 @@
  * to the new maps and its counters continue. Another scheduler taking over closes the old map source and
  * removes its series (that scheduler is gone; removed series' ids are reused); a later return builds fresh
  * series. Each change is said once.
+ *
+ * The source is present (`Source.present`, so the agent exports its `scx_metrics_source_*` series) only while
+ * it has something to read or to keep: a scheduler with a profile runs (read or failing), or a stopped one's
+ * series are kept (one never read has none). On a host without sched_ext, with no scheduler running, or with
+ * one that has no profile there is no input, and `source_up{source="bpf"} 1` would claim a read that never
+ * happened.
  */
 import type { StatSet } from '../../declare/types.js';
 import type { Registry } from '../../registry/index.js';
@@ -37,6 +43,8 @@ export class RunningSchedulerSource implements Source {
   private current: { readonly profile: SchedulerProfile; readonly source: BpfSource; ops: string } | undefined;
   /** The current scheduler stopped and nothing has replaced it: its series stay, nothing is read. */
   private stopped = false;
+  /** At the last look at `root/ops`: a scheduler with a profile runs (even if its map source failed to build). */
+  private profileRuns = false;
   private readonly built = new Map<string, BpfSource>();
 
   constructor(opts: RunningSchedulerOptions) {
@@ -46,13 +54,18 @@ export class RunningSchedulerSource implements Source {
   /** The running scheduler's stats: those being read, or (before attach, for `describe`) those of its profile. */
   stats(): readonly StatSet[] {
     if (this.current !== undefined) return this.current.source.stats();
-    const ops = runningScheduler(this.opts.root);
-    const profile = ops === undefined ? undefined : this.opts.profileFor(ops);
+    const profile = this.profileOf(runningScheduler(this.opts.root));
     return profile === undefined ? [] : [profile.stats];
   }
 
   attach(ctx: SourceContext): void {
     this.ctx = ctx;
+    // Known before the first collection, so a host with nothing to read never exports health series for it.
+    this.profileRuns = this.profileOf(runningScheduler(this.opts.root)) !== undefined;
+  }
+
+  present(): boolean {
+    return this.profileRuns || (this.current?.source.hasSeries() ?? false);
   }
 
   collect(): void | Promise<void> {
@@ -67,12 +80,17 @@ export class RunningSchedulerSource implements Source {
     this.current = undefined;
   }
 
+  private profileOf(ops: string | undefined): SchedulerProfile | undefined {
+    return ops === undefined ? undefined : this.opts.profileFor(ops);
+  }
+
   private follow(ctx: SourceContext): void {
     const ops = runningScheduler(this.opts.root);
+    const profile = this.profileOf(ops);
+    this.profileRuns = profile !== undefined;
     if (ops === this.ops) return;
     this.ops = ops;
     const log = ctx.log;
-    const profile = ops === undefined ? undefined : this.opts.profileFor(ops);
     const cur = this.current;
     if (cur !== undefined && ops === undefined) {
       this.stopped = true;

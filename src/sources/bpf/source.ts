@@ -20,6 +20,11 @@
  * BigInt delta, a replaced or dropped map counts as new); the deltas build the series' running totals, the
  * sum times the declared `bucketScale`, which go to HistogramSeries.absolute. The totals never go backwards,
  * so its own restart rule never fires.
+ *
+ * Only what was read is exported: an entry's series are created by its first read (entry-series.ts), so a
+ * scheduler whose maps cannot be found or do not fit its profile exports none of its stats, rather than
+ * zeros that look like an idle scheduler. Health (`scx_metrics_source_up` 0, the error count and line)
+ * says why. A map read before and gone now keeps its series at their last values.
  */
 import type { StatDecl, StatSet } from '../../declare/types.js';
 import { DeclarationError } from '../../declare/naming.js';
@@ -28,6 +33,7 @@ import type { CounterSeries, GaugeSeries, HistogramSeries } from '../../registry
 import type { Source, SourceContext } from '../source.js';
 import { mapArenaGlobals } from './arena.js';
 import { Btf } from './btf.js';
+import { EntrySeries, type Handle } from './entry-series.js';
 import { type Located, type Locator, LocateError, type Writable, locate, scanPrograms, stillThere } from './discover.js';
 import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from './layout.js';
 import type { BpfField, BpfLayout } from './ref.js';
@@ -51,11 +57,8 @@ export interface BpfSourceOptions {
   readonly name?: string;
 }
 
-type Handle = CounterSeries | GaugeSeries | HistogramSeries;
-
 /** A histogram series' exported running totals, built from its slots' deltas and handed to `absolute`. */
 interface HistTotals {
-  readonly series: HistogramSeries;
   /** Per bucket, +Inf last. */
   readonly counts: Float64Array;
   /** In the stat's unit: the recorded integers times `scale`. */
@@ -67,10 +70,11 @@ interface MapState {
   readonly plan: MapPlan;
   readonly locator: Locator;
   /**
-   * Per entry: handles (one, or one per possible CPU) and the index of the first one's first slot in `prev`;
-   * handle k's slot j (histograms take entry.width slots) is at firstHandle + k × width + j.
+   * Per entry: its series (one, or one per possible CPU; created on the entry's first read) and the index of
+   * the first one's first slot in `prev`; handle k's slot j (histograms take entry.width slots) is at
+   * firstHandle + k × width + j.
    */
-  readonly handles: Handle[][];
+  readonly series: EntrySeries[];
   readonly firstHandle: number[];
   /** Per entry: for a histogram, the running totals of each handle; undefined otherwise. */
   readonly hists: (HistTotals[] | undefined)[];
@@ -88,6 +92,14 @@ function addSlot(t: HistTotals, j: number, width: number, added: bigint): void {
   if (added === 0n) return;
   if (j < width - 1) t.counts[j] = (t.counts[j] as number) + Number(added);
   else t.sum += Number(added) * t.scale;
+}
+
+/** Hands each histogram handle its running totals. */
+function publish(hists: readonly HistTotals[], hs: readonly Handle[]): void {
+  for (let k = 0; k < hists.length; k++) {
+    const t = hists[k] as HistTotals;
+    (hs[k] as HistogramSeries).absolute(t.counts, t.sum);
+  }
 }
 
 function readField(buf: Buffer, off: number, field: BpfField): bigint {
@@ -171,20 +183,21 @@ export class BpfSource implements Source {
     let n = 0;
     this.states = this.plans.map((plan) => {
       const perCpu = this.opts.perCpu === true && isPerCpuLayout(plan.layout);
-      const handles: Handle[][] = [];
+      const series: EntrySeries[] = [];
       const firstHandle: number[] = [];
       const hists: (HistTotals[] | undefined)[] = [];
       for (const e of plan.entries) {
         const family = families[e.decl.key];
         if (family === undefined) throw new Error(`stat "${e.decl.key}" is not registered`);
-        const hs = (perCpu ? cpus.map((c) => family.withValues([c, ...e.labelValues])) : [family.withValues(e.labelValues)]) as Handle[];
+        // Only the label sets now: the series themselves are created by the entry's first read.
+        const es = new EntrySeries(family, perCpu ? cpus.map((c) => [c, ...e.labelValues]) : [e.labelValues]);
         firstHandle.push(n);
-        n += hs.length * e.width;
-        handles.push(hs);
+        n += es.count * e.width;
+        series.push(es);
         const d = e.decl;
         hists.push(
           d.kind === 'histogram'
-            ? hs.map((h) => ({ series: h as HistogramSeries, counts: new Float64Array(d.buckets.length + 1), sum: 0, scale: d.bucketScale }))
+            ? Array.from({ length: es.count }, () => ({ counts: new Float64Array(d.buckets.length + 1), sum: 0, scale: d.bucketScale }))
             : undefined,
         );
       }
@@ -195,7 +208,7 @@ export class BpfSource implements Source {
           : 'pin' in where
             ? { kind: 'pin', path: where.pin }
             : { kind: 'id', id: where.id };
-      return { plan, locator, handles, firstHandle, hists, offsets: [], loc: undefined, view: undefined, lastMapId: undefined, zero: undefined };
+      return { plan, locator, series, firstHandle, hists, offsets: [], loc: undefined, view: undefined, lastMapId: undefined, zero: undefined };
     });
     this.prev = new Array<bigint>(n).fill(0n);
     if (this.opts.resetOnRead === true) {
@@ -229,6 +242,11 @@ export class BpfSource implements Source {
 
   close(): void {
     for (const st of this.states) this.detach(st);
+  }
+
+  /** Whether any of its series exist: something was read since the last attach. */
+  hasSeries(): boolean {
+    return this.states.some((st) => st.series.some((s) => s.created));
   }
 
   private explain(st: MapState, err: unknown): string {
@@ -289,9 +307,9 @@ export class BpfSource implements Source {
 
   /** A replaced map: all its successor holds is new, counted on top of what the old one reached. */
   private rebase(st: MapState): void {
-    for (let i = 0; i < st.handles.length; i++) {
+    for (let i = 0; i < st.series.length; i++) {
       const first = st.firstHandle[i] as number;
-      const end = first + (st.handles[i] as Handle[]).length * (st.plan.entries[i] as Entry).width;
+      const end = first + (st.series[i] as EntrySeries).count * (st.plan.entries[i] as Entry).width;
       for (let h = first; h < end; h++) this.prev[h] = 0n;
     }
   }
@@ -365,13 +383,13 @@ export class BpfSource implements Source {
     }
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry;
-      const hs = st.handles[i] as Handle[];
+      const hs = (st.series[i] as EntrySeries).get();
       const off = st.offsets[i] as number;
       const first = st.firstHandle[i] as number;
       const hists = st.hists[i];
       if (hists !== undefined) {
         const vb = map.valueBytes;
-        this.readHistogram(hists, first, e.width, (j, s) =>
+        this.readHistogram(hists, hs, first, e.width, (j, s) =>
           s < 0 ? sumField(buf, off + j * vb, stride, slots, 'u64') : readField(buf, off + j * vb + s * stride, 'u64'),
         );
         continue;
@@ -392,15 +410,17 @@ export class BpfSource implements Source {
     const slots = map.slots;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry;
-      const hs = st.handles[i] as Handle[];
+      const series = st.series[i] as EntrySeries;
       const off = st.offsets[i] as number;
       const hists = st.hists[i];
       if (hists !== undefined) {
         // Slot by slot, like counters: a failing update leaves this slot and the later ones in the map. The
         // slots counted so far are published even then (a sum still in the map lags its buckets by an interval).
+        // The series are created once a slot was zeroed, i.e. counted: not when the first zeroing failed.
         try {
           for (let j = 0; j < e.width; j++) {
             map.update(e.index + j, zero);
+            series.get();
             const at = off + j * map.valueBytes; // the next enum entry of the batch buffer
             for (let k = 0; k < hists.length; k++) {
               const v = hists.length === 1 ? sumField(buf, at, stride, slots, 'u64') : readField(buf, at + k * stride, 'u64');
@@ -408,16 +428,18 @@ export class BpfSource implements Source {
             }
           }
         } finally {
-          for (const t of hists) t.series.absolute(t.counts, t.sum);
+          if (series.created) publish(hists, series.get());
         }
         continue;
       }
       if (e.decl.kind === 'gauge') {
+        const hs = series.get();
         if (hs.length === 1) (hs[0] as GaugeSeries).set(Number(sumField(buf, off, stride, slots, e.field)));
         else for (let s = 0; s < slots; s++) (hs[s] as GaugeSeries).set(Number(readField(buf, off + s * stride, e.field)));
         continue;
       }
       map.update(e.index, zero);
+      const hs = series.get();
       if (hs.length === 1) (hs[0] as CounterSeries).inc(Number(sumField(buf, off, stride, slots, e.field)));
       else for (let s = 0; s < slots; s++) (hs[s] as CounterSeries).inc(Number(readField(buf, off + s * stride, e.field)));
     }
@@ -425,14 +447,14 @@ export class BpfSource implements Source {
 
   /** The stats-enum hot path: u64s read as two 32-bit words of a typed view, no per-value bounds checks. */
   private readEnumWords(st: MapState, w: Uint32Array, strideW: number, slots: number, entryW: number): void {
-    const n = st.handles.length;
+    const n = st.series.length;
     for (let i = 0; i < n; i++) {
-      const hs = st.handles[i] as Handle[];
+      const hs = (st.series[i] as EntrySeries).get();
       const at = (st.offsets[i] as number) >>> 2;
       const first = st.firstHandle[i] as number;
       const hists = st.hists[i];
       if (hists !== undefined) {
-        this.readHistogram(hists, first, (st.plan.entries[i] as Entry).width, (j, s) => {
+        this.readHistogram(hists, hs, first, (st.plan.entries[i] as Entry).width, (j, s) => {
           const k0 = at + j * entryW;
           if (s >= 0) return fromWords(w[k0 + s * strideW + 1] as number, w[k0 + s * strideW] as number);
           let lo = 0;
@@ -465,7 +487,7 @@ export class BpfSource implements Source {
       const e = entries[i] as Entry;
       const off = st.offsets[i] as number;
       const raw = e.field === 'u32' ? BigInt(view.u32(off)) : e.field === 's64' ? view.s64(off) : view.u64(off);
-      this.apply((st.handles[i] as Handle[])[0] as Handle, st.firstHandle[i] as number, raw);
+      this.apply((st.series[i] as EntrySeries).get()[0] as Handle, st.firstHandle[i] as number, raw);
     }
   }
 
@@ -495,12 +517,12 @@ export class BpfSource implements Source {
    * One histogram entry: `slot(j, s)` reads its slot j summed over CPUs (s = -1) or on CPU slot s. Each
    * slot's delta (the counter rule) is added to the handle's totals, which `absolute` then takes.
    */
-  private readHistogram(hists: readonly HistTotals[], first: number, width: number, slot: (j: number, s: number) => bigint): void {
+  private readHistogram(hists: readonly HistTotals[], hs: readonly Handle[], first: number, width: number, slot: (j: number, s: number) => bigint): void {
     for (let k = 0; k < hists.length; k++) {
       const t = hists[k] as HistTotals;
       const base = first + k * width;
       for (let j = 0; j < width; j++) addSlot(t, j, width, this.delta(base + j, slot(j, hists.length === 1 ? -1 : k)));
-      t.series.absolute(t.counts, t.sum);
     }
+    publish(hists, hs);
   }
 }

@@ -5,18 +5,22 @@
  *
  * nr_rejected and the event counters restart from zero whenever a scheduler is enabled; a change of
  * enable_seq between two reads says so, and the counters then take the new values as fresh counts.
+ *
+ * Sub-schedulers (Linux 7.x) below the root scheduler have series of their own (sub-schedulers.ts); the root
+ * scheduler's series are the same with or without them.
  */
 import { join } from 'node:path';
-import { counter, defineStats } from '../../declare/define.js';
-import type { CounterDecl, StatSet } from '../../declare/types.js';
+import type { StatSet } from '../../declare/types.js';
 import type { Logger } from '../../log.js';
 import type { CounterSeries, Families, GaugeSeries, Registry } from '../../registry/index.js';
 import type { Source, SourceContext } from '../source.js';
-import { knownEvents, schedExtStats } from './stats.js';
+import { CgroupPaths } from './cgroup-paths.js';
+import { EVENT_PREFIX, EventDecls, SUB_EVENT_PREFIX, SUB_LABELS, absolute, schedExtEventStats, schedExtSubEventStats } from './events.js';
+import { schedExtStats, schedExtSubStats } from './stats.js';
+import { SubSchedulers } from './sub-schedulers.js';
 import {
   DEFAULT_SCHED_EXT_ROOT,
   SCHED_EXT_STATES,
-  eventKey,
   parseEvents,
   parseIntFile,
   parseState,
@@ -28,19 +32,14 @@ import {
 export interface SchedExtSourceOptions {
   /** Where sched_ext's sysfs directory is. Default /sys/kernel/sched_ext. */
   readonly root?: string;
+  /**
+   * Where the cgroup2 hierarchy is mounted, to name sub-schedulers' cgroups. Default: the cgroup2 mount in
+   * /proc/self/mountinfo, else /sys/fs/cgroup.
+   */
+  readonly cgroupRoot?: string;
 }
 
-const EVENT_PREFIX = 'scx_sched_ext_event';
-
-/** Declarations of the event counters this version knows (registered when the kernel shows them). */
-export const schedExtEventStats = defineStats({
-  name: 'sched_ext_events',
-  help: "sched_ext core event counters of the loaded scheduler (root/events, kernel v6.15+), since it was enabled",
-  prefix: EVENT_PREFIX,
-  stats: Object.fromEntries(
-    Object.entries(knownEvents).map(([name, e]) => [eventKey(name), counter({ help: `${e.help} (SCX_EV_${name})`, unit: e.unit ?? '' })]),
-  ),
-});
+export { schedExtEventStats } from './events.js';
 
 interface EventBinding {
   readonly series: CounterSeries;
@@ -70,18 +69,21 @@ export class SchedExtSource implements Source {
   private scalars: ScalarHandles | undefined;
   /** The state gauge's series by state name, in the order they were created. */
   private readonly states = new Map<string, GaugeSeries>();
-  /** Event declarations made at run time for names this version does not know. */
-  private readonly discovered: StatSet[] = [];
+  private readonly eventDecls = new EventDecls(schedExtEventStats, EVENT_PREFIX, {});
+  private readonly subEventDecls = new EventDecls(schedExtSubEventStats, SUB_EVENT_PREFIX, SUB_LABELS);
+  private readonly cgroups: CgroupPaths;
+  private subs: SubSchedulers | undefined;
   private readonly events = new Map<string, EventBinding>();
   private enableSeq: number | undefined;
   private scheduler: { name: string; ops: string; series: GaugeSeries } | undefined;
 
   constructor(opts: SchedExtSourceOptions = {}) {
     this.root = opts.root ?? DEFAULT_SCHED_EXT_ROOT;
+    this.cgroups = new CgroupPaths(opts.cgroupRoot);
   }
 
   stats(): readonly StatSet[] {
-    return [schedExtStats, schedExtEventStats, ...this.discovered];
+    return [schedExtStats, schedExtEventStats, ...this.eventDecls.discovered, schedExtSubStats, schedExtSubEventStats, ...this.subEventDecls.discovered];
   }
 
   attach(ctx: SourceContext): void {
@@ -95,12 +97,14 @@ export class SchedExtSource implements Source {
       rejected: lazy(() => fam.rejected_tasks.with()),
       hotplugs: lazy(() => fam.cpu_hotplugs.with()),
     };
+    this.subs = new SubSchedulers({ registry: ctx.registry, paths: this.cgroups, decls: this.subEventDecls, log: ctx.log, base: this.root });
   }
 
   async collect(): Promise<void> {
     const fam = this.fam;
     const scalars = this.scalars;
-    if (fam === undefined || scalars === undefined) throw new Error('collect before attach');
+    const subs = this.subs;
+    if (fam === undefined || scalars === undefined || subs === undefined) throw new Error('collect before attach');
     const stateText = await readOptional(join(this.root, 'state'));
     if (stateText === undefined) {
       this.log?.once(`sched_ext:absent`, `sched_ext: ${this.root}/state not found: this kernel has no sched_ext (or it is elsewhere: --sched-ext-root); its stats are not exported`);
@@ -156,6 +160,7 @@ export class SchedExtSource implements Source {
         }
       }
     }
+    await subs.collect(sched?.dir, problems);
     if (problems.length > 0) throw new Error(`${this.root} is malformed: ${problems.join('; ')}`);
   }
 
@@ -180,34 +185,10 @@ export class SchedExtSource implements Source {
     if (found !== undefined) return found;
     const registry = this.registry;
     if (registry === undefined) return undefined;
-    const key = eventKey(name);
-    const bare = name.replace(/^SCX_EV_/, '');
-    let decl: CounterDecl | undefined = schedExtEventStats.stats[key];
-    if (decl === undefined) {
-      try {
-        const set = defineStats({
-          name: `sched_ext_event_${key}`,
-          help: `sched_ext event counter ${name}, new to this version of scx-metrics`,
-          prefix: EVENT_PREFIX,
-          stats: { [key]: counter({ help: `Kernel event counter ${name} (not yet described by scx-metrics)` }) },
-        });
-        decl = set.stats[key];
-        this.discovered.push(set);
-        this.log?.info(`sched_ext: new kernel event counter ${name}, exported as ${EVENT_PREFIX}_${key}_total`);
-      } catch (err) {
-        this.log?.once(`sched_ext:bad-event:${name}`, `sched_ext: event ${name} cannot be exported: ${(err as Error).message}`);
-        return undefined;
-      }
-    }
-    if (decl === undefined) return undefined;
-    const b: EventBinding = { series: registry.family(decl).withValues([]), scale: knownEvents[bare]?.scale ?? 1 };
+    const ed = this.eventDecls.get(name, this.log);
+    if (ed === undefined) return undefined;
+    const b: EventBinding = { series: registry.family(ed.decl).withValues([]), scale: ed.scale };
     this.events.set(name, b);
     return b;
   }
-}
-
-/** A running total; when the producer restarted since the last read, its value is all new counts. */
-function absolute(s: CounterSeries, v: number, restarted: boolean): void {
-  if (restarted) s.absolute(0);
-  s.absolute(v);
 }

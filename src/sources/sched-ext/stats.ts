@@ -20,6 +20,22 @@ export const schedExtStats = defineStats({
   },
 });
 
+/**
+ * Sub-schedulers (Linux 7.x): a family of their own rather than more labels on `scheduler`, so the root's
+ * series keep the label set dashboards already use. The event counters of sub-schedulers are in events.ts.
+ */
+export const schedExtSubStats = defineStats({
+  name: 'sched_ext_sub',
+  help: 'sched_ext sub-schedulers attached to cgroups (root/sub/.../sub-<cgroup id>, Linux 7.x)',
+  prefix: 'scx_sched_ext',
+  stats: {
+    sub_scheduler: gauge({
+      help: 'An attached sub-scheduler: 1, with its cgroup id, its cgroup path (empty when not found under the cgroup2 mount), its name and its ops string',
+      labels: { cgroup_id: String, cgroup: String, name: String, ops: String },
+    }),
+  },
+});
+
 /** What is known about an event counter of the `events` file. */
 export interface KnownEvent {
   readonly help: string;

@@ -1,9 +1,11 @@
 /**
  * The kernel's sched_ext sysfs tree (/sys/kernel/sched_ext), read and parsed. Global files hold one value
  * each: `state` (enabling|enabled|disabling|disabled), `switch_all` (0/1), `nr_rejected`, `hotplug_seq`,
- * `enable_seq`. While a BPF scheduler is loaded, `root/` (or `<ops name>/` on kernels with sub-schedulers)
- * holds `ops` (its name; Rust schedulers append `_<version>_<git>_<target>`) and, from v6.15, `events`: one
- * `SCX_EV_<NAME> <value>` line per core event counter, a set that grows with kernel versions.
+ * `enable_seq`. While a BPF scheduler is loaded, `root/` holds `ops` (its name; Rust schedulers append
+ * `_<version>_<git>_<target>`) and, from v6.15, `events`: one `SCX_EV_<NAME> <value>` line per core event
+ * counter, a set that grows with kernel versions. On Linux 7.x with sub-schedulers the root's directory is
+ * still `root/` (kernel/sched/ext/ext.c names it so with or without CONFIG_EXT_SUB_SCHED); sub-schedulers are
+ * below it in `root/sub/sub-<cgroup id>/` (hierarchy.ts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,10 +31,12 @@ export function schedulerName(ops: string): string {
 }
 
 /**
- * The BPF scheduler loaded under `root`, or undefined when none is (or sched_ext is absent): its directory,
- * ops string and bare name. Looks at `root/ops` first, then at any other directory with an `ops` file
- * (kernels with sub-schedulers). (`runningScheduler` in ../sched-ext-root.ts is the synchronous
- * ops-string-only lookup the BPF source uses.)
+ * The root BPF scheduler loaded under `root`, or undefined when none is (or sched_ext is absent): its
+ * directory, ops string and bare name. Looks at `root/ops` first, then at any other top-level directory with
+ * an `ops` file. (That second look was written for a per-scheduler directory that sub-scheduler patches were
+ * expected to add; Linux 7.2 has none, its sub-schedulers are below `root/sub/`, and so this never returns a
+ * sub-scheduler.) (`runningScheduler` in ../sched-ext-root.ts is the synchronous ops-string-only lookup the
+ * BPF source uses.)
  */
 export async function loadedScheduler(root: string = DEFAULT_SCHED_EXT_ROOT): Promise<LoadedScheduler | undefined> {
   const dirs = ['root'];
