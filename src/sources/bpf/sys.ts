@@ -71,7 +71,7 @@ export function permissionHint(command: string): string | undefined {
 }
 
 /** Map types by uapi value (`enum bpf_map_type`), for the few this project reads or creates. */
-export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, ARENA: 33 } as const;
+export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STRUCT_OPS: 26, ARENA: 33 } as const;
 /** Program types by uapi value (`enum bpf_prog_type`). */
 export const ProgType = { SOCKET_FILTER: 1, TRACEPOINT: 5, RAW_TRACEPOINT: 17, TRACING: 26, STRUCT_OPS: 27, SYSCALL: 31 } as const;
 /** Attach types by uapi value (`enum bpf_attach_type`). `TRACE_RAW_TP` with TRACING is a BTF-typed raw tracepoint (`tp_btf`). */
@@ -258,6 +258,12 @@ export interface MapInfo {
   readonly btfValueTypeId: number;
   /** `map_extra`: for an arena, the user address every mapping must start at (0: the first mmap picks it). */
   readonly mapExtra: bigint;
+  /**
+   * For a struct_ops map: the kernel BTF type id of its value (`struct bpf_struct_ops_sched_ext_ops`), in the
+   * BTF `btfVmlinuxId` names (0: vmlinux itself, else a module's); 0 for other maps.
+   */
+  readonly btfVmlinuxValueTypeId: number;
+  readonly btfVmlinuxId: number;
 }
 
 /** What the kernel reports about a program (`struct bpf_prog_info`), with the ids of the maps it uses. */
@@ -297,6 +303,8 @@ export function mapInfo(fd: number): MapInfo {
     btfId: b.readUInt32LE(64),
     btfValueTypeId: b.readUInt32LE(72),
     mapExtra: b.readBigUInt64LE(80),
+    btfVmlinuxValueTypeId: b.readUInt32LE(44),
+    btfVmlinuxId: b.readUInt32LE(76),
   };
 }
 
