@@ -1,7 +1,9 @@
 /**
  * The BPF source's CLI: `--scheduler NAME` picks a profile; without it the source follows the running
  * scheduler named by <sched-ext-root>/root/ops, whenever one with a profile starts or another replaces it;
- * `--bpf-pin` / `--bpf-map-id` point at maps directly.
+ * `--bpf-pin` / `--bpf-map-id` point at maps directly. Either way the root scheduler's maps are looked for among
+ * the root's own programs (scope.ts), and sub-schedulers with a profile are read by a source of their own
+ * (sub-schedulers.ts).
  */
 import { findProfile, profiles } from '../../../profiles/index.js';
 import type { SourcePlugin } from '../../cli/plugins.js';
