@@ -40,7 +40,7 @@ import { schedExtOps } from './struct-ops.js';
 import { subStatSet } from './sub-stats.js';
 import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from './layout.js';
 import type { BpfField, BpfLayout } from './ref.js';
-import { BPF_F_MMAPABLE, type BpfMap, BpfError, type MmapView, type ProgInfo, btfRawById, possibleCpus } from './sys.js';
+import { BPF_F_MMAPABLE, type BpfMap, BpfError, type GlobalsReader, type MmapView, type ProgInfo, btfRawById, possibleCpus } from './sys.js';
 
 /** Where to find one map instead of through the scheduler's programs. */
 export type MapLocation = { readonly pin: string } | { readonly id: number };
@@ -90,7 +90,8 @@ interface MapState {
   /** Byte offset per entry once attached (globals: from BTF). */
   offsets: number[];
   loc: Located | undefined;
-  view: MmapView | undefined;
+  /** The globals' bytes, for mmapped globals and arenas (mapped here, or copied from their loader). */
+  view: GlobalsReader | undefined;
   /** Map id last read, to tell a replaced map from the same one found again. */
   lastMapId: number | undefined;
   zero: Buffer | undefined;
@@ -555,12 +556,12 @@ export class BpfSource implements Source {
     }
   }
 
-  private readGlobalsMapped(st: MapState, view: MmapView): void {
+  private readGlobalsMapped(st: MapState, view: GlobalsReader): void {
     const entries = st.plan.entries;
+    const buf = view.read();
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry;
-      const off = st.offsets[i] as number;
-      const raw = e.field === 'u32' ? BigInt(view.u32(off)) : e.field === 's64' ? view.s64(off) : view.u64(off);
+      const raw = readField(buf, st.offsets[i] as number, e.field);
       this.apply((st.series[i] as EntrySeries).get()[0] as Handle, st.firstHandle[i] as number, raw);
     }
   }
