@@ -3,7 +3,8 @@
  * (`qmap_*`) and map names, two sets of maps. Each one's exported counters must be its own: the root's
  * `scx_qmap_*_total` between two of the root qmap's prints, the sub-scheduler's `scx_qmap_sub_*_total{cgroup_id,
  * cgroup}` between two of its own prints, and the root's not within the sub's (what reading the newest
- * `qmap_*` maps for the root gave before). A task is moved into the cgroup so the sub-scheduler has work.
+ * `qmap_*` maps for the root gave before). A task is moved into the cgroup so the sub-scheduler has work. Both
+ * arenas are fixed at 1 << 44, so the agent maps one and reads the other from its loader (process_vm_readv).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +37,14 @@ test('scx_qmap at the root and -c DIR below it: each one exports its own arena c
     const labels = `{cgroup_id="${id}",cgroup="/subtest"}`;
     await root.waitUntil(() => a.stderr().includes(`sub-scheduler on cgroup ${id} (/subtest) with profile qmap`), 30_000, 'the agent to read the sub-scheduler');
     await root.waitUntil(() => /reading map "arena" .* of the root scheduler "qmap"/.test(a.stderr()), 30_000, "the agent to read the root's arena");
+    await root.waitUntil(() => /reading map "arena" .* of the sub-scheduler on cgroup /.test(a.stderr()), 30_000, "the agent to read the sub-scheduler's arena");
+    // Both arenas are fixed at 1 << 44: one is mapped here, the other read from its loader's memory.
+    const arenaLines = a.stderr().split('\n').filter((l) => l.includes('reading map "arena"'));
+    assert.deepEqual(
+      ['mmapped', 'process_vm_readv'].map((how) => arenaLines.filter((l) => l.includes(how)).length),
+      [1, 1],
+      `one arena mapped, one read with process_vm_readv:\n${arenaLines.join('\n')}`,
+    );
     const [rootBefore, subBefore] = await nextPrints([root, sub], 1);
     const seen = (await a.metrics()).get('scx_metrics_collections_total') ?? 0;
     let metrics = await a.metrics();

@@ -20,7 +20,9 @@
  *    evidence nothing is read: a guess that is wrong would read zeros and allocate a page.
  *
  * Reading then costs a memory load. The only pages touched are those holding the declared variables, which
- * libbpf wrote when loading (so they exist); the first read of each page is a minor fault that maps it.
+ * libbpf wrote when loading (so they exist); the first read of each page is a minor fault that maps it. An
+ * arena that cannot be mapped here because this process already has a mapping at its address (a second
+ * arena fixed at the same map_extra) is read from its loader's memory instead (process-window.ts).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,11 +38,11 @@ export const ARENA_SECTION = '.addr_space.1';
 /** An arena mapped for reading its globals. */
 export interface ArenaGlobals {
   /**
-   * The globals' bytes, offsets relative to the start of the data: this process's read-only mapping, or
-   * (when the arena cannot be mapped here) a copy from its loader's memory each read.
+   * The declared members' span of the globals: this process's read-only mapping, or (when the arena cannot
+   * be mapped here) a copy from its loader's memory each read.
    */
   readonly view: GlobalsReader;
-  /** Byte offset of each entry in the data, in the entries' order. */
+  /** Byte offset of each entry in `view`, in the entries' order. */
   readonly offsets: number[];
   /** For the log line: where the arena is and where its data was found. */
   readonly how: string;
@@ -65,7 +67,12 @@ export function mapArenaGlobals(map: BpfMap, progs: readonly ProgInfo[], entries
   const users = progs.filter((p) => p.mapIds.includes(info.id));
   if (users.length === 0) throw new LocateError(`arena "${info.name}" (id ${info.id}): no loaded program uses it, so its globals' layout is unknown`);
   const sec = arenaDatasec(info, users);
-  const offsets = entries.map((e) => entryOffset(sec.btf, sec.datasec, e, info));
+  const inData = entries.map((e) => entryOffset(sec.btf, sec.datasec, e, info));
+  // The window is the span of the declared members, not the whole section (qmap's is 24,984 bytes, its
+  // counters a few hundred): a copy from another process (process_vm_readv) then moves only those bytes.
+  const lo = Math.min(...inData);
+  const hi = Math.max(...inData.map((off, i) => off + FIELD_BYTES[(entries[i] as Entry).field]));
+  const offsets = inData.map((off) => off - lo);
   const page = pageSize();
   const addresses = users.flatMap((p) => directAddresses(p.id));
   const failures: string[] = [];
@@ -76,7 +83,7 @@ export function mapArenaGlobals(map: BpfMap, progs: readonly ProgInfo[], entries
       continue;
     }
     const where = `arena at 0x${range.start.toString(16)} (${range.how}), globals ${at.how}`;
-    const window = { offset: at.offset, length: sec.datasec.size };
+    const window = { offset: at.offset + lo, length: hi - lo };
     try {
       const view = map.mmapArena({ addr: range.start, size: range.size, window });
       return { view, offsets, how: `${where}, mmapped` };
