@@ -20,23 +20,29 @@
  *    evidence nothing is read: a guess that is wrong would read zeros and allocate a page.
  *
  * Reading then costs a memory load. The only pages touched are those holding the declared variables, which
- * libbpf wrote when loading (so they exist); the first read of each page is a minor fault that maps it.
+ * libbpf wrote when loading (so they exist); the first read of each page is a minor fault that maps it. An
+ * arena that cannot be mapped here because this process already has a mapping at its address (a second
+ * arena fixed at the same map_extra) is read from its loader's memory instead (process-window.ts).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Btf, type Datasec } from './btf.js';
 import { LocateError } from './discover.js';
 import { type Entry, FIELD_BYTES } from './layout.js';
-import { type BpfMap, type MapInfo, type MmapView, type ProgInfo, BpfError, btfRawById, closeFd, pageSize, progFdById, progXlated } from './sys.js';
+import { ProcessWindow } from './process-window.js';
+import { type BpfMap, type GlobalsReader, type MapInfo, type ProgInfo, BpfError, btfRawById, closeFd, pageSize, progFdById, progXlated } from './sys.js';
 
 /** The ELF section (and BTF DATASEC) clang gives `__arena_global` variables. */
 export const ARENA_SECTION = '.addr_space.1';
 
 /** An arena mapped for reading its globals. */
 export interface ArenaGlobals {
-  /** A read-only view of the globals' bytes; offsets are relative to the start of the data. */
-  readonly view: MmapView;
-  /** Byte offset of each entry in the data, in the entries' order. */
+  /**
+   * The declared members' span of the globals: this process's read-only mapping, or (when the arena cannot
+   * be mapped here) a copy from its loader's memory each read.
+   */
+  readonly view: GlobalsReader;
+  /** Byte offset of each entry in `view`, in the entries' order. */
   readonly offsets: number[];
   /** For the log line: where the arena is and where its data was found. */
   readonly how: string;
@@ -61,7 +67,12 @@ export function mapArenaGlobals(map: BpfMap, progs: readonly ProgInfo[], entries
   const users = progs.filter((p) => p.mapIds.includes(info.id));
   if (users.length === 0) throw new LocateError(`arena "${info.name}" (id ${info.id}): no loaded program uses it, so its globals' layout is unknown`);
   const sec = arenaDatasec(info, users);
-  const offsets = entries.map((e) => entryOffset(sec.btf, sec.datasec, e, info));
+  const inData = entries.map((e) => entryOffset(sec.btf, sec.datasec, e, info));
+  // The window is the span of the declared members, not the whole section (qmap's is 24,984 bytes, its
+  // counters a few hundred): a copy from another process (process_vm_readv) then moves only those bytes.
+  const lo = Math.min(...inData);
+  const hi = Math.max(...inData.map((off, i) => off + FIELD_BYTES[(entries[i] as Entry).field]));
+  const offsets = inData.map((off) => off - lo);
   const page = pageSize();
   const addresses = users.flatMap((p) => directAddresses(p.id));
   const failures: string[] = [];
@@ -71,12 +82,25 @@ export function mapArenaGlobals(map: BpfMap, progs: readonly ProgInfo[], entries
       failures.push(`${range.how}: ${at}`);
       continue;
     }
+    const where = `arena at 0x${range.start.toString(16)} (${range.how}), globals ${at.how}`;
+    const window = { offset: at.offset + lo, length: hi - lo };
     try {
-      const view = map.mmapArena({ addr: range.start, size: range.size, window: { offset: at.offset, length: sec.datasec.size } });
-      return { view, offsets, how: `arena at 0x${range.start.toString(16)} (${range.how}), globals ${at.how}` };
+      const view = map.mmapArena({ addr: range.start, size: range.size, window });
+      return { view, offsets, how: `${where}, mmapped` };
     } catch (err) {
       if (!(err instanceof BpfError)) throw err;
-      failures.push(`${range.how}: ${mmapRefusal(err)}`);
+      const refused = mmapRefusal(err);
+      // EINVAL/EBUSY: the kernel says this is not the arena's range, so no process's memory there is its.
+      if (err.code === 'EINVAL' || err.code === 'EBUSY' || !(range.how === 'map_extra' || range.size === info.maxEntries * page)) {
+        failures.push(`${range.how}: ${refused}`);
+        continue;
+      }
+      const remote = readFromHolder(info.id, range, window, procRoot);
+      if (typeof remote === 'string') {
+        failures.push(`${range.how}: ${refused}; ${remote}`);
+        continue;
+      }
+      return { view: remote, offsets, how: `${where}, read from process ${remote.pid}'s memory with process_vm_readv (it cannot be mapped here: ${refused})` };
     }
   }
   if (failures.length === 0) {
@@ -166,21 +190,48 @@ export function arenaRanges(info: MapInfo, page: number, procRoot = '/proc'): Ar
   if (info.mapExtra !== 0n) return [{ start: info.mapExtra, size: full, how: 'map_extra' }];
   const out: ArenaRange[] = [];
   for (const pid of holders(info.id, procRoot)) {
-    let maps: string;
-    try {
-      maps = readFileSync(join(procRoot, String(pid), 'maps'), 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    for (const line of maps.split('\n')) {
-      const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s+anon_inode:bpf-map$/.exec(line);
-      if (m === null) continue;
-      const start = BigInt(`0x${m[1] as string}`);
-      const size = Number(BigInt(`0x${m[2] as string}`) - start);
-      if (size <= SZ_4G) out.push({ start, size, how: `process ${pid}'s mapping` });
-    }
+    for (const r of bpfMapRanges(pid, procRoot)) if (r.size <= SZ_4G) out.push({ ...r, how: `process ${pid}'s mapping` });
   }
   return out.sort((a, b) => Number(b.size === full) - Number(a.size === full));
+}
+
+/** A process's `anon_inode:bpf-map` mappings from /proc/<pid>/maps (none when it exited meanwhile). */
+function bpfMapRanges(pid: number, procRoot: string): { start: bigint; size: number }[] {
+  let maps: string;
+  try {
+    maps = readFileSync(join(procRoot, String(pid), 'maps'), 'utf8');
+  } catch {
+    return [];
+  }
+  const out: { start: bigint; size: number }[] = [];
+  for (const line of maps.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s+anon_inode:bpf-map$/.exec(line);
+    if (m === null) continue;
+    const start = BigInt(`0x${m[1] as string}`);
+    out.push({ start, size: Number(BigInt(`0x${m[2] as string}`) - start) });
+  }
+  return out;
+}
+
+/**
+ * The arena's globals window read from the memory of a process that holds the map and has it mapped at
+ * `range` (its loader), for when this process cannot map it there: it already has another mapping at that
+ * address (a second arena fixed at the same map_extra). A bpf-map mapping exactly at the arena's range of a
+ * holder of the arena is the arena (the kernel allows the arena nowhere else in a process), so its bytes are
+ * the arena's. A string says why no holder could be read.
+ */
+function readFromHolder(id: number, range: ArenaRange, window: { offset: number; length: number }, procRoot: string): ProcessWindow | string {
+  const tried: string[] = [];
+  for (const pid of holders(id, procRoot)) {
+    if (!bpfMapRanges(pid, procRoot).some((r) => r.start === range.start && r.size === range.size)) continue;
+    try {
+      return new ProcessWindow(pid, range.start + BigInt(window.offset), window.length);
+    } catch (err) {
+      tried.push(`process ${pid}: ${(err as Error).message}`);
+    }
+  }
+  if (tried.length === 0) return 'and no other process that holds it has it mapped there to read it from';
+  return `reading it from the processes that have it mapped failed (${tried.join('; ')})`;
 }
 
 /** Processes other than this one with an fd of map `id` open (/proc/<pid>/fdinfo says `map_id:`). */

@@ -8,7 +8,9 @@
  * - where each global variable lives in a `.bss`/`.data` map (`datasec`), from the map's own BTF: libbpf
  *   loads a scheduler's BTF with the DATASEC offsets of the compiled object, which the C source cannot give
  *   (clang lays `.bss` out in order of first use); and where an arena's globals live in the arena's data
- *   (`findDatasec('.addr_space.1')`, `placeIn` for a member of a struct variable), from the program's BTF.
+ *   (`findDatasec('.addr_space.1')`, `placeIn` for a member of a struct variable), from the program's BTF;
+ * - where a sched_ext struct_ops map's value keeps the scheduler's name, cgroup id and program ids
+ *   (`placeIn`, `funcPointerMembers` on `struct bpf_struct_ops_sched_ext_ops`), from the kernel's BTF.
  *
  * Getting the bytes is not this module's job: /sys/kernel/btf/vmlinux is a file, a map's BTF comes from
  * sys.ts (`btfRawById`).
@@ -153,6 +155,42 @@ export class Btf {
     }
     if (found.bits % 8 !== 0 || found.bitfield) throw new BtfError(`${what}.${member} is a bitfield; expected a byte-aligned member`);
     return { offset: found.bits / 8, size: this.sizeOf(found.type) };
+  }
+
+  /** The name of the type with this id ('' for an anonymous one). Throws for an id not in this BTF. */
+  typeName(id: number): string {
+    return this.str(this.type(id).nameOff);
+  }
+
+  /**
+   * The byte offsets, from the start of type `typeId`, of the function pointer members of the struct or union at
+   * `member` inside it (a path; empty for the type itself), through typedefs, members of anonymous structs
+   * and unions included. A struct_ops value's function pointers are such
+   * members: the kernel stores each attached program's id there (kernel/bpf/bpf_struct_ops.c).
+   */
+  funcPointerMembers(typeId: number, member = ''): number[] {
+    let at = { bits: 0, type: typeId };
+    for (const name of member === '' ? [] : member.split('.')) {
+      const next = this.searchMember(this.resolveId(at.type), name, at.bits);
+      if (next === undefined) throw new BtfError(`type ${typeId} has no member "${member}" in ${this.origin}`);
+      at = next;
+    }
+    const out: number[] = [];
+    const visit = (id: number, baseBits: number): void => {
+      const t = this.type(this.resolveId(id));
+      if (t.kind !== Kind.Struct && t.kind !== Kind.Union) throw new BtfError(`type ${id} in ${this.origin} is kind ${t.kind}, expected a struct or union`);
+      for (let i = 0; i < t.vlen; i++) {
+        const m = t.at + 12 + i * 12;
+        const type = this.buf.readUInt32LE(m + 4);
+        const raw = this.buf.readUInt32LE(m + 8);
+        const bits = baseBits + (t.kindFlag ? raw & 0xffffff : raw);
+        const inner = this.resolve(type);
+        if (inner.kind === Kind.Ptr && inner.sizeOrType !== 0 && this.resolve(inner.sizeOrType).kind === Kind.FuncProto && bits % 8 === 0) out.push(bits / 8);
+        else if (this.buf.readUInt32LE(m) === 0 && (inner.kind === Kind.Struct || inner.kind === Kind.Union)) visit(type, bits);
+      }
+    };
+    visit(at.type, at.bits);
+    return [...new Set(out)].sort((a, b) => a - b);
   }
 
   /** The id of the DATASEC named `name` (`.addr_space.1`), or undefined. */

@@ -32,6 +32,13 @@ export class EntrySeries {
     return this.handles !== undefined;
   }
 
+  /** Removes the series, if created (their scheduler is gone); a later read creates them afresh. */
+  remove(): void {
+    if (this.handles === undefined) return;
+    for (const l of this.labelSets) this.family.remove(l);
+    this.handles = undefined;
+  }
+
   /** The handles, created now if this is the entry's first read. Call only with a value read in hand. */
   get(): Handle[] {
     return (this.handles ??= this.labelSets.map((l) => this.family.withValues(l)));

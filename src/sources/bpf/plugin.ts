@@ -1,7 +1,9 @@
 /**
  * The BPF source's CLI: `--scheduler NAME` picks a profile; without it the source follows the running
  * scheduler named by <sched-ext-root>/root/ops, whenever one with a profile starts or another replaces it;
- * `--bpf-pin` / `--bpf-map-id` point at maps directly.
+ * `--bpf-pin` / `--bpf-map-id` point at maps directly. Either way the root scheduler's maps are looked for among
+ * the root's own programs (scope.ts), and sub-schedulers with a profile are read by a source of their own
+ * (sub-schedulers.ts).
  */
 import { findProfile, profiles } from '../../../profiles/index.js';
 import type { SourcePlugin } from '../../cli/plugins.js';
@@ -11,7 +13,9 @@ import { planMaps } from './layout.js';
 import type { SchedulerProfile } from './profile.js';
 import { loadProfileModule } from './profile-module.js';
 import { RunningSchedulerSource } from './running.js';
+import type { SchedulerScope } from './scope.js';
 import { BpfSource, type MapLocation } from './source.js';
+import { SubSchedulerBpfSource } from './sub-schedulers.js';
 
 /** The profile whose ops name the running scheduler reports (exactly, or followed by `_<version>`). */
 export function profileForOps(ops: string, extra: readonly SchedulerProfile[] = []): SchedulerProfile | undefined {
@@ -74,23 +78,30 @@ export const bpfPlugin: SourcePlugin = {
     const extra: SchedulerProfile[] = [];
     for (const path of listFlag(values, 'profile')) extra.push(await loadProfileModule(path));
     const direct = listFlag(values, 'bpf-pin').length + listFlag(values, 'bpf-map-id').length > 0;
-    const build = (profile: SchedulerProfile): BpfSource =>
+    const root: SchedulerScope = { kind: 'root' };
+    // The root's maps may come from flags; a sub-scheduler's are always found through its own programs.
+    const build = (profile: SchedulerProfile, scope: SchedulerScope = root): BpfSource =>
       new BpfSource({
         stats: profile.stats,
         programs: profile.programs,
-        maps: locations(values, profile),
+        maps: scope.kind === 'root' ? locations(values, profile) : {},
         perCpu: boolFlag(values, 'bpf-per-cpu'),
         resetOnRead: boolFlag(values, 'bpf-reset-on-read'),
+        scope,
+        ...(scope.kind === 'sub' ? { name: `bpf:${profile.stats.name}:sub-${scope.cgroupId}` } : {}),
       });
+    const profileFor = (ops: string): SchedulerProfile | undefined => profileForOps(ops, extra);
+    // Sub-schedulers with a profile are read whatever the root runs (each is its own scheduler).
+    const subs = new SubSchedulerBpfSource({ root: schedExtRoot(values), profileFor, build });
     if (name === undefined) {
       if (direct) throw new UsageError('--bpf-pin/--bpf-map-id need --scheduler NAME to know the map layout');
       // No scheduler named: follow the one <root>/root/ops names, whenever it starts or changes.
-      return [new RunningSchedulerSource({ root: schedExtRoot(values), profileFor: (ops) => profileForOps(ops, extra), build })];
+      return [new RunningSchedulerSource({ root: schedExtRoot(values), profileFor, build }), subs];
     }
     const profile = extra.find((p) => p.name === name) ?? findProfile(name);
     if (profile === undefined) {
       throw new UsageError(`--scheduler: no profile "${name}" (profiles: ${[...extra.map((p) => p.name), ...Object.keys(profiles)].join(', ')})`);
     }
-    return [build(profile)];
+    return [build(profile), subs];
   },
 };

@@ -35,9 +35,12 @@ import { mapArenaGlobals } from './arena.js';
 import { Btf } from './btf.js';
 import { EntrySeries, type Handle } from './entry-series.js';
 import { type Located, type Locator, LocateError, type Writable, locate, scanPrograms, stillThere } from './discover.js';
+import { type SchedulerScope, describeScope, scopePrograms } from './scope.js';
+import { schedExtOps } from './struct-ops.js';
+import { subStatSet } from './sub-stats.js';
 import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from './layout.js';
 import type { BpfField, BpfLayout } from './ref.js';
-import { BPF_F_MMAPABLE, type BpfMap, BpfError, type MmapView, type ProgInfo, btfRawById, possibleCpus } from './sys.js';
+import { BPF_F_MMAPABLE, type BpfMap, BpfError, type GlobalsReader, type MmapView, type ProgInfo, btfRawById, possibleCpus } from './sys.js';
 
 /** Where to find one map instead of through the scheduler's programs. */
 export type MapLocation = { readonly pin: string } | { readonly id: number };
@@ -55,6 +58,12 @@ export interface BpfSourceOptions {
   readonly resetOnRead?: boolean;
   /** Source name for diagnostics; default `bpf:<set name>`. */
   readonly name?: string;
+  /**
+   * Which sched_ext scheduler's programs own the maps found through programs: the root one, or a
+   * sub-scheduler's (whose series go to the sub families of sub-stats.ts, labelled with its cgroup id and
+   * `cgroup` path). Unset: every program with the prefixes, newest map first (stand-ins, pins, ids).
+   */
+  readonly scope?: SchedulerScope;
 }
 
 /** A histogram series' exported running totals, built from its slots' deltas and handed to `absolute`. */
@@ -81,7 +90,8 @@ interface MapState {
   /** Byte offset per entry once attached (globals: from BTF). */
   offsets: number[];
   loc: Located | undefined;
-  view: MmapView | undefined;
+  /** The globals' bytes, for mmapped globals and arenas (mapped here, or copied from their loader). */
+  view: GlobalsReader | undefined;
   /** Map id last read, to tell a replaced map from the same one found again. */
   lastMapId: number | undefined;
   zero: Buffer | undefined;
@@ -129,6 +139,21 @@ function isPerCpuLayout(layout: BpfLayout): boolean {
   return layout === 'percpu_array' || layout === 'percpu_struct';
 }
 
+const cpuSets = new WeakMap<StatSet, StatSet>();
+
+/**
+ * withCpuLabel, built once per set: several sources of one profile (sub-schedulers) must register the same
+ * declaration objects to share families.
+ */
+function cpuLabelled(set: StatSet, plans: readonly MapPlan[]): StatSet {
+  let out = cpuSets.get(set);
+  if (out === undefined) {
+    out = withCpuLabel(set, plans);
+    cpuSets.set(set, out);
+  }
+  return out;
+}
+
 /** The set with a `cpu` label added to stats of per-CPU layouts (the source reports each CPU's slot). */
 function withCpuLabel(set: StatSet, plans: readonly MapPlan[]): StatSet {
   const perCpuKeys = new Set(plans.filter((p) => isPerCpuLayout(p.layout)).flatMap((p) => p.entries.map((e) => e.decl.key)));
@@ -151,6 +176,10 @@ export class BpfSource implements Source {
   private readonly exported: StatSet;
   private states: MapState[] = [];
   private log: Logger | undefined;
+  /** Label values every series starts with (a sub-scheduler's cgroup id and path), before the entry's own. */
+  private readonly labelHead: readonly string[];
+  /** How the scope picked the programs, for the attach line. */
+  private scopeHow = '';
   /** Per handle: the map's value at the last read (the sum over CPUs, or one CPU's), exact. */
   private prev: bigint[] = [];
 
@@ -169,7 +198,9 @@ export class BpfSource implements Source {
         throw new DeclarationError(`map "${p.name}": give its pinned path or id, or the programs that own it`);
       }
     }
-    this.exported = opts.perCpu === true ? withCpuLabel(opts.stats, this.plans) : opts.stats;
+    const base = opts.scope?.kind === 'sub' ? subStatSet(opts.stats) : opts.stats;
+    this.exported = opts.perCpu === true ? cpuLabelled(base, this.plans) : base;
+    this.labelHead = opts.scope?.kind === 'sub' ? [opts.scope.cgroupId, opts.scope.cgroup ?? ''] : [];
   }
 
   stats(): readonly StatSet[] {
@@ -190,7 +221,8 @@ export class BpfSource implements Source {
         const family = families[e.decl.key];
         if (family === undefined) throw new Error(`stat "${e.decl.key}" is not registered`);
         // Only the label sets now: the series themselves are created by the entry's first read.
-        const es = new EntrySeries(family, perCpu ? cpus.map((c) => [c, ...e.labelValues]) : [e.labelValues]);
+        const head = this.labelHead;
+        const es = new EntrySeries(family, perCpu ? cpus.map((c) => [c, ...head, ...e.labelValues]) : [[...head, ...e.labelValues]]);
         firstHandle.push(n);
         n += es.count * e.width;
         series.push(es);
@@ -222,7 +254,9 @@ export class BpfSource implements Source {
     const problems: string[] = [];
     // One scan of all programs per interval at most, shared by every map that needs finding.
     let progs: ProgInfo[] | undefined;
+    let scoped: ProgInfo[] | undefined;
     const scan = (): ProgInfo[] => (progs ??= scanPrograms(['']));
+    const scanScoped = (): ProgInfo[] => (scoped ??= this.scoped(scan()));
     for (const st of this.states) {
       try {
         if (st.loc !== undefined && !stillThere(st.loc)) {
@@ -230,7 +264,7 @@ export class BpfSource implements Source {
           this.log?.once(`${this.name}:gone:${st.plan.name}`, `${this.name}: map "${st.plan.name}" (id ${st.loc.map.info.id}) went away (${what}); looking for it again`);
           this.detach(st);
         }
-        if (st.loc === undefined) this.attachMap(st, scan);
+        if (st.loc === undefined) this.attachMap(st, scan, scanScoped);
         this.read(st);
       } catch (err) {
         if (!(err instanceof LocateError)) this.detach(st);
@@ -242,6 +276,46 @@ export class BpfSource implements Source {
 
   close(): void {
     for (const st of this.states) this.detach(st);
+  }
+
+  /** Removes every series this source created (a sub-scheduler that detached); the families stay. */
+  removeSeries(): void {
+    for (const st of this.states) for (const es of st.series) es.remove();
+  }
+
+  /**
+   * The programs of the scheduler in scope, told apart by its struct_ops map (struct-ops.ts). When struct_ops
+   * values cannot be read, the root falls back to every program with the prefixes (the newest map wins,
+   * which is a sub-scheduler's when one runs the same object), said once; a sub-scheduler cannot be read
+   * then. When no sched_ext struct_ops map lists a program with the prefixes (stand-in programs, a kernel
+   * without sched_ext), the root takes them all, and the attach line says so.
+   */
+  private scoped(all: ProgInfo[]): ProgInfo[] {
+    const scope = this.opts.scope;
+    if (scope === undefined) return all;
+    const prefixes = this.opts.programs ?? [];
+    const names = prefixes.map((p) => `${p}*`).join(', ');
+    let ops;
+    try {
+      ops = schedExtOps();
+    } catch (err) {
+      if (scope.kind === 'sub') throw new LocateError(`cannot read the sched_ext struct_ops maps that tell ${describeScope(scope)}'s programs from the others': ${errorMessage(err)}`);
+      this.log?.once(
+        `${this.name}:struct_ops`,
+        `${this.name}: cannot read the sched_ext struct_ops maps (${errorMessage(err)}); reading the newest maps of programs ${names}, which are a sub-scheduler's when one runs the same scheduler`,
+      );
+      this.scopeHow = ' (newest by program name: struct_ops maps unreadable)';
+      return all;
+    }
+    this.log?.clear(`${this.name}:struct_ops`);
+    const found = scopePrograms(all, prefixes, scope, ops);
+    if (found === undefined) {
+      if (scope.kind === 'sub') throw new LocateError(`no sched_ext struct_ops map of ${describeScope(scope)} lists programs ${names}`);
+      this.scopeHow = ' (newest by program name: no sched_ext struct_ops map lists these programs)';
+      return all;
+    }
+    this.scopeHow = ` of ${describeScope(scope)} "${found.ops.name}" (struct_ops map id ${found.ops.mapId})`;
+    return found.progs;
   }
 
   /** Whether any of its series exist: something was read since the last attach. */
@@ -257,13 +331,13 @@ export class BpfSource implements Source {
     return msg;
   }
 
-  private attachMap(st: MapState, scan: () => ProgInfo[]): void {
+  private attachMap(st: MapState, scan: () => ProgInfo[], scanScoped: () => ProgInfo[]): void {
     // Globals are mmapped, and the kernel only maps a bpf map fd opened for writing (a read-only file loses
     // VM_SHARED, which bpf_map_mmap requires); the mapping itself is PROT_READ, so nothing is ever written.
     const layout = st.plan.layout;
     const resets = this.opts.resetOnRead === true && layout === 'percpu_array';
     const writable: Writable = resets ? 'yes' : layout === 'arena' ? 'arena' : layout === 'global' ? 'if-allowed' : 'no';
-    const progs = st.locator.kind === 'pin' ? undefined : scan();
+    const progs = st.locator.kind === 'pin' ? undefined : st.locator.kind === 'programs' ? scanScoped() : scan();
     const profile = this.opts.stats.name;
     const loc = locate(st.plan, st.locator, progs !== undefined ? { writable, profile, progs } : { writable, profile });
     let arenaHow = '';
@@ -291,7 +365,8 @@ export class BpfSource implements Source {
     st.lastMapId = id;
     this.log?.clear(`${this.name}:gone:${st.plan.name}`);
     const mapped = layout === 'global' && st.view !== undefined ? ', mmapped' : '';
-    this.log?.info(`${this.name}: reading map "${loc.map.info.name}" (id ${id}, ${layout}) ${loc.how}${mapped}${arenaHow}`);
+    const scope = st.locator.kind === 'programs' ? this.scopeHow : '';
+    this.log?.info(`${this.name}: reading map "${loc.map.info.name}" (id ${id}, ${layout}) ${loc.how}${scope}${mapped}${arenaHow}`);
   }
 
   /** An mmap of a globals map, or undefined (read by lookups) when the fd is read-only. */
@@ -481,12 +556,12 @@ export class BpfSource implements Source {
     }
   }
 
-  private readGlobalsMapped(st: MapState, view: MmapView): void {
+  private readGlobalsMapped(st: MapState, view: GlobalsReader): void {
     const entries = st.plan.entries;
+    const buf = view.read();
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry;
-      const off = st.offsets[i] as number;
-      const raw = e.field === 'u32' ? BigInt(view.u32(off)) : e.field === 's64' ? view.s64(off) : view.u64(off);
+      const raw = readField(buf, st.offsets[i] as number, e.field);
       this.apply((st.series[i] as EntrySeries).get()[0] as Handle, st.firstHandle[i] as number, raw);
     }
   }

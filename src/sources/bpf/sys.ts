@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 
 const SYS_BPF = 321;
+/** process_vm_readv(2) on x86_64 (arch/x86/entry/syscalls/syscall_64.tbl). */
+const SYS_PROCESS_VM_READV = 310;
 /** sizeof(union bpf_attr) in the 6.1 uapi; bytes past the kernel's own struct must be zero, and are. */
 const ATTR_SIZE = 144;
 
@@ -71,7 +73,7 @@ export function permissionHint(command: string): string | undefined {
 }
 
 /** Map types by uapi value (`enum bpf_map_type`), for the few this project reads or creates. */
-export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, ARENA: 33 } as const;
+export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STRUCT_OPS: 26, ARENA: 33 } as const;
 /** Program types by uapi value (`enum bpf_prog_type`). */
 export const ProgType = { SOCKET_FILTER: 1, TRACEPOINT: 5, RAW_TRACEPOINT: 17, TRACING: 26, STRUCT_OPS: 27, SYSCALL: 31 } as const;
 /** Attach types by uapi value (`enum bpf_attach_type`). `TRACE_RAW_TP` with TRACING is a BTF-typed raw tracepoint (`tp_btf`). */
@@ -94,7 +96,7 @@ export function mapTypeName(type: number): string {
   return `type ${type}`;
 }
 
-/** A failed bpf(2) (or mmap) call: the command, the errno name, and for EPERM the capability it needs. */
+/** A failed bpf(2) (or mmap, or process_vm_readv) call: the command, the errno name, and for EPERM the capability it needs. */
 export class BpfError extends Error {
   /** The command, e.g. `BPF_MAP_LOOKUP_ELEM`. */
   readonly command: string;
@@ -137,6 +139,7 @@ interface Libc {
   mmap(addr: bigint | null, len: number, prot: number, flags: number, fd: number, off: number): unknown;
   munmap(addr: unknown, len: number): number;
   sysconf(name: number): number;
+  processVmReadv(pid: number, local: Buffer, remote: Buffer): number;
 }
 
 let libcCache: Libc | undefined;
@@ -149,12 +152,15 @@ function libc(): Libc {
   const mmap = lib.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, intptr_t off)');
   const munmap = lib.func('int munmap(void *addr, size_t len)');
   const sysconf = lib.func('long sysconf(int name)');
+  // process_vm_readv(pid, local_iov, liovcnt, remote_iov, riovcnt, flags) as its own fixed prototype.
+  const pvr = lib.func('long syscall(long nr, int pid, void *local, ulong liovcnt, void *remote, ulong riovcnt, ulong flags)');
   libcCache = {
     syscall: (nr, cmd, attr, size) => syscall(nr, cmd, attr, size) as number,
     close: (fd) => close(fd) as number,
     mmap: (addr, len, prot, flags, fd, off) => mmap(addr, len, prot, flags, fd, off) as unknown,
     munmap: (addr, len) => munmap(addr, len) as number,
     sysconf: (name) => sysconf(name) as number,
+    processVmReadv: (pid, local, remote) => pvr(SYS_PROCESS_VM_READV, pid, local, 1, remote, 1, 0) as number,
   };
   return libcCache;
 }
@@ -258,6 +264,12 @@ export interface MapInfo {
   readonly btfValueTypeId: number;
   /** `map_extra`: for an arena, the user address every mapping must start at (0: the first mmap picks it). */
   readonly mapExtra: bigint;
+  /**
+   * For a struct_ops map: the kernel BTF type id of its value (`struct bpf_struct_ops_sched_ext_ops`), in the
+   * BTF `btfVmlinuxId` names (0: vmlinux itself, else a module's); 0 for other maps.
+   */
+  readonly btfVmlinuxValueTypeId: number;
+  readonly btfVmlinuxId: number;
 }
 
 /** What the kernel reports about a program (`struct bpf_prog_info`), with the ids of the maps it uses. */
@@ -297,6 +309,8 @@ export function mapInfo(fd: number): MapInfo {
     btfId: b.readUInt32LE(64),
     btfValueTypeId: b.readUInt32LE(72),
     mapExtra: b.readBigUInt64LE(80),
+    btfVmlinuxValueTypeId: b.readUInt32LE(44),
+    btfVmlinuxId: b.readUInt32LE(76),
   };
 }
 
@@ -777,7 +791,7 @@ export interface ArenaPlace {
  * views: writing to a PROT_READ mapping would crash the process, and reads after close() throw instead of
  * touching unmapped memory.
  */
-export class MmapView {
+export class MmapView implements GlobalsReader {
   /** Bytes readable (array: max_entries × round_up(value_size, 8); arena: the window). */
   readonly length: number;
   /** The mapping's start address in this process. */
@@ -832,6 +846,13 @@ export class MmapView {
   s64(off: number): bigint {
     return this.b(off, 8).readBigInt64LE(off);
   }
+  /**
+   * The whole view as a Buffer over the mapping itself (no copy; GlobalsReader). Only for reading right
+   * away: it must not be kept past close(), when its memory is unmapped.
+   */
+  read(): Buffer {
+    return this.b(0, this.length);
+  }
   /** A copy of `n` bytes at `off`. */
   copy(off: number, n: number): Buffer {
     return Buffer.from(this.b(off, n).subarray(off, off + n));
@@ -850,6 +871,39 @@ export class MmapView {
     this.addr = undefined;
     this.onClose();
   }
+}
+
+/**
+ * A window of bytes read as a whole each interval: an MmapView (this process's own mapping) or a
+ * ProcessWindow (another process's memory, copied by process_vm_readv), so the source reads both alike.
+ */
+export interface GlobalsReader {
+  /** Bytes read() returns. */
+  readonly length: number;
+  /** The window's bytes now. Throws when they cannot be read (the process exited, the view was closed). */
+  read(): Buffer;
+  /** Releases what the reader holds. Idempotent. */
+  close(): void;
+}
+
+/**
+ * process_vm_readv(2): copies `into.length` bytes at `addr` in process `pid` into `into`. Needs what a ptrace
+ * read needs (root or CAP_SYS_PTRACE, or the same user under Yama's ptrace_scope 0). Throws BpfError
+ * (ESRCH: the process is gone; EFAULT: nothing mapped there; EPERM: no right to read it), or an Error when
+ * fewer bytes came back (the range ends inside it).
+ */
+export function processVmRead(pid: number, addr: bigint, into: Buffer): void {
+  // One struct iovec { void *iov_base; size_t iov_len; } on each side.
+  const local = Buffer.alloc(16);
+  local.writeBigUInt64LE(ptr(into), 0);
+  local.writeBigUInt64LE(BigInt(into.length), 8);
+  const remote = Buffer.alloc(16);
+  remote.writeBigUInt64LE(addr, 0);
+  remote.writeBigUInt64LE(BigInt(into.length), 8);
+  const r = libc().processVmReadv(pid, local, remote);
+  const where = `process ${pid} at 0x${addr.toString(16)}`;
+  if (r < 0) throw new BpfError('process_vm_readv', koffi.errno(), where, 'reading another process needs root or CAP_SYS_PTRACE');
+  if (r !== into.length) throw new Error(`process_vm_readv (${where}): read ${r} of ${into.length} bytes`);
 }
 
 // ---- programs ----

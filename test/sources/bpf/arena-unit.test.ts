@@ -48,7 +48,7 @@ test('raw immediates: map-value references the dump gives back as (offset << 32 
 });
 
 test("arena ranges: map_extra when set, else the bpf-map mappings of the processes holding the map (libbpf's size first)", () => {
-  const info = (mapExtra: bigint): MapInfo => ({ type: MapType.ARENA, id: 77, keySize: 0, valueSize: 0, maxEntries: 4, flags: 0x400, name: 'arena', btfId: 0, btfValueTypeId: 0, mapExtra });
+  const info = (mapExtra: bigint): MapInfo => ({ type: MapType.ARENA, id: 77, keySize: 0, valueSize: 0, maxEntries: 4, flags: 0x400, name: 'arena', btfId: 0, btfValueTypeId: 0, mapExtra, btfVmlinuxValueTypeId: 0, btfVmlinuxId: 0 });
   assert.deepEqual(arenaRanges(info(1n << 44n), PAGE), [{ start: 1n << 44n, size: 4 * PAGE, how: 'map_extra' }]);
   const proc = mkdtempSync(join(tmpdir(), 'scx-proc-'));
   try {
@@ -97,7 +97,7 @@ test('layout: arena refs plan one map of any size; paths must be C names', () =>
   assert.equal(plan.layout, 'arena');
   assert.equal(plan.name, 'arena');
   assert.equal(plan.entries.length, 18);
-  const info: MapInfo = { type: MapType.ARENA, id: 1, keySize: 0, valueSize: 0, maxEntries: 65536, flags: 0x400, name: 'arena', btfId: 0, btfValueTypeId: 0, mapExtra: 0n };
+  const info: MapInfo = { type: MapType.ARENA, id: 1, keySize: 0, valueSize: 0, maxEntries: 65536, flags: 0x400, name: 'arena', btfId: 0, btfValueTypeId: 0, mapExtra: 0n, btfVmlinuxValueTypeId: 0, btfVmlinuxId: 0 };
   assert.equal(shapeMismatch(plan, info), undefined);
   assert.deepEqual(shapeMismatch(plan, { ...info, type: MapType.ARRAY }), { expected: 'type arena', found: 'type array' });
   const bad = defineStats({ name: 'bad', help: 'x', stats: { n: counter({ help: 'n', from: arenaVar('qa.nr-enqueued') }) } });

@@ -132,6 +132,45 @@ test('a program that addresses no arena data leaves the placement unknown: nothi
   });
 });
 
+test("two arenas fixed at one map_extra: the second is read from its loader's memory (process_vm_readv), exactly, until the loader exits", async (t) => {
+  if (!gate(t)) return;
+  // As scx_qmap at the root and as a sub-scheduler: two loaders, two arenas, both at the same map_extra.
+  const mapExtra = `0x${((1n << 44n) + (BigInt((process.pid + 2048) % 4096) << 32n)).toString(16)}`;
+  const names = [progName(), progName()];
+  const loaders: ArenaLoader[] = [];
+  const srcs = names.map((n) => new BpfSource({ stats: qmap.stats, programs: [n] }));
+  try {
+    for (const [i, name] of names.entries()) {
+      loaders.push(await startArenaLoader({ name, pages: 4, placement: 'end', mapExtra, initial: { ...INITIAL, nr_enqueued: String(100 * (i + 1)) } }));
+    }
+    const [first, second] = loaders as [ArenaLoader, ArenaLoader];
+    const regs = [new Registry(), new Registry()];
+    const logs = [memoryLogger(), memoryLogger()];
+    srcs.forEach((s, i) => s.attach({ registry: regs[i] as Registry, log: logs[i] as ReturnType<typeof memoryLogger> }));
+    for (const s of srcs) s.collect();
+    const [one, two] = regs as [Registry, Registry];
+    assert.equal(value(one, 'scx_qmap_enqueued_tasks'), 100);
+    assert.equal(value(two, 'scx_qmap_enqueued_tasks'), 200);
+    const lines = (logs[1] as ReturnType<typeof memoryLogger>).lines;
+    assert.ok((logs[0] as ReturnType<typeof memoryLogger>).lines.some((x) => x.includes(', mmapped')), 'the first arena is mapped here');
+    assert.ok(lines.some((x) => x.includes(`read from process ${second.pid}'s memory with process_vm_readv`) && x.includes('already has a mapping at that address')), lines.join('\n'));
+    run(second, 5n, 0n, 0n);
+    run(first, 1n, 0n, 0n);
+    for (const s of srcs) s.collect();
+    assert.equal(value(one, 'scx_qmap_enqueued_tasks'), 101);
+    assert.equal(value(two, 'scx_qmap_enqueued_tasks'), 205);
+    await second.stop();
+    // Its program goes with it ("went away", then not found) or, before the kernel freed it, the read fails.
+    let why = '';
+    assert.throws(() => (srcs[1] as BpfSource).collect(), (e: unknown) => ((why = (e as Error).message), true));
+    assert.ok(/ESRCH/.test(why) || lines.some((x) => x.includes('went away')), `${why}\n${lines.join('\n')}`);
+    assert.equal(value(two, 'scx_qmap_enqueued_tasks'), 205, 'the last value stays');
+  } finally {
+    for (const s of srcs) s.close();
+    for (const l of loaders) await l.stop();
+  }
+});
+
 /** Rss of this process's mapping that starts at `start` (/proc/self/smaps). */
 function mappingRssKb(start: bigint): number {
   const smaps = readFileSync('/proc/self/smaps', 'utf8');

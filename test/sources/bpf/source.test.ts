@@ -455,8 +455,8 @@ test('plugin: picks the profile of the running scheduler from <sched-ext-root>/r
     mkdirSync(join(root, 'root'));
     writeFileSync(join(root, 'root', 'ops'), 'rusty_1.0.12_g0123abcd_x86_64-unknown-linux-gnu\n');
     const srcs = await bpfPlugin.create({ 'sched-ext-root': root }, env());
-    assert.equal(srcs.length, 1);
-    assert.equal(srcs[0]?.name, 'bpf');
+    assert.deepEqual(srcs.map((s) => s.name), ['bpf', 'bpf:sub'], 'the running scheduler, and its sub-schedulers');
+    assert.deepEqual(srcs[1]?.stats(), [], 'no sub-scheduler, no stats');
     assert.deepEqual(srcs[0]?.stats().map((s) => s.name), ['rusty'], 'describe lists the running scheduler\'s stats');
     const log = memoryLogger();
     await srcs[0]?.attach({ registry: new Registry(), log });
