@@ -13,7 +13,7 @@ import { formatGoFloat } from '../../src/sinks/go-float.js';
 
 test('scx_declared: the scheduler built from the generated header runs, and every exported series is exact', async () => {
   const s = await Scheduler.start(exampleBinary(), 'declared');
-  const a = await Agent.start(['--profile', 'dist/examples/scx-declared/stats.js']);
+  const a = await Agent.beside([s], ['--profile', 'dist/examples/scx-declared/stats.js']);
   try {
     await s.waitUntil(() => a.stderr().includes('reading BPF stats of the running sched_ext scheduler "declared" with profile declared'), 30_000, 'the agent to pick the profile');
     const id = schedulerMap('declared_', 'stats');
@@ -59,7 +59,6 @@ test('scx_declared: the scheduler built from the generated header runs, and ever
     assert.equal(promtool.status, 0, `promtool check metrics: ${promtool.stdout}${promtool.stderr}`);
     s.check();
   } finally {
-    await a.stop();
-    await s.stop();
+    await a.stop().finally(() => s.stop());
   }
 });

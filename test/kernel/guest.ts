@@ -32,6 +32,9 @@ export function sysfs(rel: string): string | undefined {
   }
 }
 
+/** A scheduler's output kept for tests and failure messages: an hour of scx_qmap's prints, so counting them works. */
+const OUTPUT_KEPT = 1 << 20;
+
 /** A running scheduler from the kernel tree. */
 export class Scheduler {
   private out = '';
@@ -46,7 +49,7 @@ export class Scheduler {
     this.child = spawn(schedulerBin(binary), args);
     this.binary = binary.split('/').at(-1) as string;
     const keep = (d: Buffer): void => {
-      this.out = (this.out + d.toString('utf8')).slice(-8192);
+      this.out = (this.out + d.toString('utf8')).slice(-OUTPUT_KEPT);
     };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
@@ -56,7 +59,14 @@ export class Scheduler {
   /** Starts `binary` and waits until sysfs shows `ops` enabled at the root (or, with `sub`, below it). */
   static async start(binary: string, ops: string, opts: { args?: readonly string[]; sub?: (dir: string) => boolean } = {}): Promise<Scheduler> {
     const s = new Scheduler(binary, opts.args ?? []);
-    await s.waitUntil(() => (opts.sub === undefined ? sysfs('root/ops') === ops && sysfs('state') === 'enabled' : opts.sub(SCX)), 60_000, `${binary} to be enabled`);
+    try {
+      await s.waitUntil(() => (opts.sub === undefined ? sysfs('root/ops') === ops && sysfs('state') === 'enabled' : opts.sub(SCX)), 60_000, `${binary} to be enabled`);
+    } catch (err) {
+      // Not left running: it would hold sched_ext for every later test.
+      s.stopping = true;
+      s.child.kill('SIGKILL');
+      throw err;
+    }
     return s;
   }
 
@@ -166,8 +176,23 @@ export class Agent {
 
   static async start(args: readonly string[] = []): Promise<Agent> {
     const a = new Agent(await freePort(), args);
-    await a.reports(1);
+    try {
+      await a.reports(1);
+    } catch (err) {
+      await a.stop();
+      throw err;
+    }
     return a;
+  }
+
+  /** Starts the agent beside running schedulers; if it cannot start, they are stopped before the error goes on. */
+  static async beside(schedulers: readonly Scheduler[], args: readonly string[] = []): Promise<Agent> {
+    try {
+      return await Agent.start(args);
+    } catch (err) {
+      for (const s of schedulers) await s.stop().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Report lines (one per collection) printed so far. */
@@ -189,7 +214,7 @@ export class Agent {
   }
 
   async metrics(): Promise<Map<string, number>> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`, { signal: AbortSignal.timeout(15_000) });
     return parseMetrics(await res.text());
   }
 
@@ -209,16 +234,25 @@ export class Agent {
  */
 export async function bracket<T>(agent: Agent, read: () => T): Promise<{ before: T; metrics: Map<string, number>; after: T }> {
   const before = read();
+  const metrics = await collectedAfter(agent);
+  const after = read();
+  return { before, metrics, after };
+}
+
+/**
+ * A scrape whose values all come from collections that started after this call: it waits until the agent's
+ * collections count is two past what a first scrape shows (polling, with a deadline).
+ */
+export async function collectedAfter(agent: Agent): Promise<Map<string, number>> {
   const seen = (await agent.metrics()).get('scx_metrics_collections_total') ?? 0;
-  let metrics = await agent.metrics();
   const end = Date.now() + 60_000;
+  let metrics = await agent.metrics();
   while ((metrics.get('scx_metrics_collections_total') ?? 0) < seen + 2) {
     if (Date.now() > end) throw new Error('timed out waiting for two collections after the first read');
     await new Promise((r) => setTimeout(r, 200));
     metrics = await agent.metrics();
   }
-  const after = read();
-  return { before, metrics, after };
+  return metrics;
 }
 
 export const inGuest = existsSync(SCX) && process.env.SCX_KERNEL_BIN !== undefined;

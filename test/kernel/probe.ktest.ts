@@ -23,7 +23,7 @@ function schedstat(): Map<string, bigint[]> {
 
 test('probe: sched_switch counts between /proc/stat ctxt reads, latency histogram filled, under scx_simple', async () => {
   const s = await Scheduler.start('scx_simple', 'simple');
-  const a = await Agent.start();
+  const a = await Agent.beside([s]);
   try {
     // Two brackets: ctxt read before and after each scrape's collection. The probe's count between the two
     // collections lies between the inner reads' difference and the outer reads'.
@@ -38,8 +38,7 @@ test('probe: sched_switch counts between /proc/stat ctxt reads, latency histogra
     assert.equal(m1.get('scx_probe_runqueue_latency_seconds_bucket{le="+Inf"}'), count);
     s.check();
   } finally {
-    await a.stop();
-    await s.stop();
+    await a.stop().finally(() => s.stop());
   }
 });
 

@@ -30,7 +30,7 @@ async function withScheduler(binary: string, ops: string, body: (s: Scheduler, a
     await body(s, a);
     s.check();
   } finally {
-    await a?.stop();
+    await a?.stop().catch(() => undefined);
     await s.stop();
   }
 }

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { Agent, Scheduler, sysfs } from './guest.js';
+import { Agent, Scheduler, collectedAfter, sysfs } from './guest.js';
 import { lastPrint, prints } from './qmap-prints.js';
 
 /** Waits for `n` more prints of each scheduler, then returns each one's last. */
@@ -30,7 +30,10 @@ test('scx_qmap at the root and -c DIR below it: each one exports its own arena c
   let sub: Scheduler | undefined;
   // A task that wakes every 20 ms, inside the cgroup: the sub-scheduler's enqueues.
   const worker = spawn('sh', ['-c', 'while :; do sleep 0.02; done'], { stdio: 'ignore' });
-  const a = await Agent.start();
+  const a = await Agent.beside([root]).catch((err: unknown) => {
+    worker.kill('SIGKILL');
+    throw err;
+  });
   try {
     sub = await Scheduler.start('scx_qmap', 'qmap', { args: ['-c', dir], sub: () => sysfs(`root/sub/sub-${id}/ops`) === 'qmap' });
     writeFileSync(`${dir}/cgroup.procs`, String(worker.pid));
@@ -46,12 +49,7 @@ test('scx_qmap at the root and -c DIR below it: each one exports its own arena c
       `one arena mapped, one read with process_vm_readv:\n${arenaLines.join('\n')}`,
     );
     const [rootBefore, subBefore] = await nextPrints([root, sub], 1);
-    const seen = (await a.metrics()).get('scx_metrics_collections_total') ?? 0;
-    let metrics = await a.metrics();
-    while ((metrics.get('scx_metrics_collections_total') ?? 0) < seen + 2) {
-      await new Promise((r) => setTimeout(r, 200));
-      metrics = await a.metrics();
-    }
+    const metrics = await collectedAfter(a);
     // The second print after the scrape was printed after it.
     const [rootAfter, subAfter] = await nextPrints([root, sub], 2);
     const wrong: string[] = [];
@@ -75,7 +73,7 @@ test('scx_qmap at the root and -c DIR below it: each one exports its own arena c
     assert.deepEqual(left, [], 'the sub-scheduler series stayed after it detached');
     root.check();
   } finally {
-    await a.stop();
+    await a.stop().catch(() => undefined);
     worker.kill('SIGKILL');
     if (sub !== undefined) sub.child.kill('SIGINT');
     await root.stop();

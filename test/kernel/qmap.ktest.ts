@@ -5,22 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, Scheduler } from './guest.js';
+import { Agent, Scheduler, collectedAfter } from './guest.js';
 import { lastPrint, prints } from './qmap-prints.js';
 
 test('scx_qmap: auto-detected, its arena counters exact against its own prints', async () => {
   const s = await Scheduler.start('scx_qmap', 'qmap');
-  const a = await Agent.start();
+  const a = await Agent.beside([s]);
   try {
     await s.waitUntil(() => a.stderr().includes('reading BPF stats of the running sched_ext scheduler "qmap" with profile qmap'), 30_000, 'the agent to pick the profile');
     await s.waitUntil(() => lastPrint(s.output()) !== undefined, 30_000, 'a stats print of scx_qmap');
     const before = lastPrint(s.output()) as Map<string, bigint>;
-    const seen = (await a.metrics()).get('scx_metrics_collections_total') ?? 0;
-    let metrics = await a.metrics();
-    while ((metrics.get('scx_metrics_collections_total') ?? 0) < seen + 2) {
-      await new Promise((r) => setTimeout(r, 200));
-      metrics = await a.metrics();
-    }
+    const metrics = await collectedAfter(a);
     // The second print that arrives after the scrape was surely printed after it.
     const n = prints(s.output());
     await s.waitUntil(() => prints(s.output()) >= n + 2 && lastPrint(s.output()) !== undefined, 30_000, 'two prints after the scrape');
@@ -37,7 +32,6 @@ test('scx_qmap: auto-detected, its arena counters exact against its own prints',
     for (const g of ['cpuperf_current_avg', 'cpuperf_target_avg', 'highpri_queued_tasks']) assert.ok(Number.isFinite(metrics.get(`scx_qmap_${g}`)), `scx_qmap_${g} is not exported`);
     s.check();
   } finally {
-    await a.stop();
-    await s.stop();
+    await a.stop().finally(() => s.stop());
   }
 });

@@ -25,7 +25,7 @@ test('scx_qmap at the root and scx_qmap -c /sys/fs/cgroup/subtest: both exported
   const subDir = `root/sub/sub-${id}`;
   const root = await Scheduler.start('scx_qmap', 'qmap');
   let sub: Scheduler | undefined;
-  const a = await Agent.start();
+  const a = await Agent.beside([root]);
   try {
     sub = await Scheduler.start('scx_qmap', 'qmap', { args: ['-c', dir], sub: () => sysfs(`${subDir}/ops`) === 'qmap' });
     const labels = `cgroup_id="${id}",cgroup="/subtest"`;
@@ -55,7 +55,7 @@ test('scx_qmap at the root and scx_qmap -c /sys/fs/cgroup/subtest: both exported
     assert.equal(m2.get('scx_sched_ext_scheduler{name="qmap",ops="qmap"}'), 1);
     root.check();
   } finally {
-    await a.stop();
+    await a.stop().catch(() => undefined);
     if (sub !== undefined) sub.child.kill('SIGINT');
     await root.stop();
     rmdirSync(dir);

@@ -49,7 +49,7 @@ test("a running scheduler whose maps cannot be found: no sample of its profile, 
       `export default defineProfile({ name: 'lost', ops: 'simple', programs: ['nomatch_'], layoutFrom: 'test', stats: simpleStats });\n`,
   );
   const s = await Scheduler.start('scx_simple', 'simple');
-  const a = await Agent.start(['--profile', join(dir, 'lost.mjs')]);
+  const a = await Agent.beside([s], ['--profile', join(dir, 'lost.mjs')]);
   try {
     await s.waitUntil(() => a.stderr().includes('with profile lost'), 30_000, 'the agent to take the lost profile');
     await a.reports(2);
@@ -59,7 +59,6 @@ test("a running scheduler whose maps cannot be found: no sample of its profile, 
     assert.deepEqual([...m.keys()].filter((k) => k.startsWith('scx_simple_')), [], 'samples of a profile nothing was read for');
     s.check();
   } finally {
-    await a.stop();
-    await s.stop();
+    await a.stop().finally(() => s.stop());
   }
 });

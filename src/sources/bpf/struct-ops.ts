@@ -22,7 +22,8 @@ export interface OpsLayout {
   /** The value type's name, for messages (`bpf_struct_ops_sched_ext_ops`). */
   readonly type: string;
   readonly name: { readonly offset: number; readonly size: number };
-  readonly cgroupIdOffset: number;
+  /** Undefined on kernels without sub-schedulers (before 7.x): every scheduler there is the root. */
+  readonly cgroupIdOffset: number | undefined;
   /** The function pointer slots of `data`, each holding an attached program's id (0: none). */
   readonly progOffsets: readonly number[];
   /** The least value size holding all of the above. */
@@ -54,19 +55,24 @@ export function isRootCgroup(cgroupId: bigint): boolean {
 
 /**
  * The layout of the struct_ops value type `valueTypeId` of `btf`, or undefined when it is not sched_ext's.
- * Throws BtfError when it is sched_ext's but lacks a member this needs (a kernel without sub-schedulers has
- * no `sub_cgroup_id`).
+ * Throws BtfError when it is sched_ext's but lacks a member this needs. A kernel without sub-schedulers has no
+ * `sub_cgroup_id`: every scheduler there is the root (cgroup id 0).
  */
 export function opsLayout(btf: Btf, valueTypeId: number): OpsLayout | undefined {
   if (!(valueTypeId > 0 && valueTypeId <= btf.count)) return undefined;
   const type = btf.typeName(valueTypeId);
   if (!OPS_VALUE.test(type)) return undefined;
   const name = btf.placeIn(valueTypeId, 'data.name', `struct ${type}`);
-  const cgroupId = btf.placeIn(valueTypeId, 'data.sub_cgroup_id', `struct ${type}`);
-  if (cgroupId.size !== 8) throw new BtfError(`struct ${type}: data.sub_cgroup_id is ${cgroupId.size} bytes, expected 8`);
+  let cgroupId: { offset: number; size: number } | undefined;
+  try {
+    cgroupId = btf.placeIn(valueTypeId, 'data.sub_cgroup_id', `struct ${type}`);
+  } catch (err) {
+    if (!(err instanceof BtfError)) throw err;
+  }
+  if (cgroupId !== undefined && cgroupId.size !== 8) throw new BtfError(`struct ${type}: data.sub_cgroup_id is ${cgroupId.size} bytes, expected 8`);
   const progOffsets = btf.funcPointerMembers(valueTypeId, 'data');
-  const minSize = Math.max(name.offset + name.size, cgroupId.offset + 8, ...progOffsets.map((o) => o + 8));
-  return { type, name, cgroupIdOffset: cgroupId.offset, progOffsets, minSize };
+  const minSize = Math.max(name.offset + name.size, cgroupId === undefined ? 0 : cgroupId.offset + 8, ...progOffsets.map((o) => o + 8));
+  return { type, name, cgroupIdOffset: cgroupId?.offset, progOffsets, minSize };
 }
 
 /** Reads a struct_ops value (as MAP_LOOKUP_ELEM of key 0 returns it) through its layout. */
@@ -81,7 +87,7 @@ export function parseOpsValue(value: Buffer, layout: OpsLayout): OpsValue {
     // Program ids are u32; anything else in a slot is not an id (the kernel writes ids only).
     if (v > 0n && v <= 0xffffffffn) ids.add(Number(v));
   }
-  return { name, cgroupId: value.readBigUInt64LE(layout.cgroupIdOffset), progIds: [...ids].sort((a, b) => a - b) };
+  return { name, cgroupId: layout.cgroupIdOffset === undefined ? 0n : value.readBigUInt64LE(layout.cgroupIdOffset), progIds: [...ids].sort((a, b) => a - b) };
 }
 
 let kernelBtf: Btf | undefined;

@@ -77,14 +77,19 @@ export class SubSchedulerBpfSource implements Source {
     }
     const fresh = [...found.keys()].filter((id) => !this.subs.has(id));
     const paths = fresh.length === 0 ? undefined : await this.paths.resolve(fresh);
+    const problems: string[] = [];
     for (const id of fresh) {
       const profile = found.get(id) as SchedulerProfile;
-      const source = this.opts.build(profile, { kind: 'sub', cgroupId: id, cgroup: paths?.get(id) ?? '' });
-      source.attach(ctx);
-      this.subs.set(id, { profile, source });
-      ctx.log.info(`reading BPF stats of the sched_ext sub-scheduler on cgroup ${id} (${paths?.get(id) || 'path unknown'}) with profile ${profile.name}`);
+      // One sub-scheduler that cannot be set up must not keep the others from being read; it is tried again next interval.
+      try {
+        const source = this.opts.build(profile, { kind: 'sub', cgroupId: id, cgroup: paths?.get(id) ?? '' });
+        source.attach(ctx);
+        this.subs.set(id, { profile, source });
+        ctx.log.info(`reading BPF stats of the sched_ext sub-scheduler on cgroup ${id} (${paths?.get(id) || 'path unknown'}) with profile ${profile.name}`);
+      } catch (err) {
+        problems.push(`sub-scheduler on cgroup ${id}: ${errorMessage(err)}`);
+      }
     }
-    const problems: string[] = [];
     for (const [id, sub] of this.subs) {
       try {
         sub.source.collect();

@@ -30,8 +30,10 @@ export async function buildSchedExt(dirs: KernelDirs): Promise<SchedExtBuild> {
   const stamp = join(dirs.schedExt, '.done');
   if (existsSync(stamp)) return out;
   const step: Step = new Step('build tools/sched_ext', join(dirs.logs, 'sched_ext-build.log'));
-  rmSync(dirs.schedExt, { recursive: true, force: true });
-  mkdirSync(dirs.schedExt, { recursive: true });
+  await step.guard(() => {
+    rmSync(dirs.schedExt, { recursive: true, force: true });
+    mkdirSync(dirs.schedExt, { recursive: true });
+  });
   await step.run('make', ['-j', String(cpus().length), `LLVM=${LLVM_SUFFIX}`, `VMLINUX_BTF=${dirs.btf}`, `O=${dirs.schedExt}`], {
     cwd: join(dirs.src, 'tools/sched_ext'),
   });

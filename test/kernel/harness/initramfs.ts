@@ -6,7 +6,7 @@
  * visible (through the overlay, not a fresh tmpfs): a clone there (CI's) is what the guest runs.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { moduleDir, type KernelDirs } from './cache.js';
@@ -53,6 +53,12 @@ export async function buildInitramfs(dirs: KernelDirs): Promise<string> {
   if (existsSync(out)) return out;
   const step: Step = new Step('build the initramfs', join(dirs.logs, 'initramfs.log'));
   if (!existsSync(BUSYBOX)) step.fail(`${BUSYBOX} is missing (Debian package busybox-static)`);
+  await step.guard(() => writeTree(step, dirs, out));
+  return out;
+}
+
+/** The initramfs's files, packed with cpio and gzipped into `out` (written whole, then renamed). */
+async function writeTree(step: Step, dirs: KernelDirs, out: string): Promise<void> {
   const tree = join(dirs.root, 'initramfs.tree');
   rmSync(tree, { recursive: true, force: true });
   for (const d of ['bin', 'dev', 'proc', 'sys', 'lib/modules']) mkdirSync(join(tree, d), { recursive: true });
@@ -65,8 +71,8 @@ export async function buildInitramfs(dirs: KernelDirs): Promise<string> {
   }
   const cpio = join(dirs.root, 'initramfs.cpio');
   await step.run('sh', ['-c', 'cd "$0" && find . | LC_ALL=C sort | cpio -o -H newc --quiet > "$1"', tree, cpio]);
-  writeFileSync(out, gzipSync(readFileSync(cpio)));
+  writeFileSync(`${out}.tmp`, gzipSync(readFileSync(cpio)));
+  renameSync(`${out}.tmp`, out);
   rmSync(cpio);
   rmSync(tree, { recursive: true, force: true });
-  return out;
 }

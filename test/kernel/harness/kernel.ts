@@ -56,9 +56,10 @@ export async function fetchKernel(): Promise<FetchedKernel> {
   const apt = new PrivateApt(join(cacheRoot, 'apt'), uri);
   const version = await currentVersion(step, apt);
   const dirs = kernelDirs(version);
-  mkdirSync(dirs.root, { recursive: true });
-  if (!existsSync(done(dirs.pkg))) {
-    const debs = join(cacheRoot, 'debs');
+  await step.guard(() => mkdirSync(dirs.root, { recursive: true }));
+  if (!existsSync(done(dirs.pkg))) await step.guard(async () => {
+    // One folder per version: linux-source-7.2 is one name for every 7.2 upload, and an older one must not be taken.
+    const debs = join(cacheRoot, 'debs', version);
     const series = sourceSeries(version);
     const binary = (await apt.field(step, `linux-binary-${version}`, 'Version')) !== undefined;
     // Since 7.x the image is split into binary, base and modules; before, linux-image-* held them all.
@@ -70,10 +71,10 @@ export async function fetchKernel(): Promise<FetchedKernel> {
     rmSync(dirs.pkg, { recursive: true, force: true });
     renameSync(tmp, dirs.pkg);
     writeFileSync(done(dirs.pkg), version);
-  }
+  });
   const config = checkConfig(step, dirs);
-  if (!existsSync(done(dirs.src))) await extractSource(step, dirs, join(cacheRoot, 'debs'), `linux-source-${sourceSeries(version)}`);
-  if (!existsSync(dirs.btf)) await extractBtf(step, dirs);
+  if (!existsSync(done(dirs.src))) await step.guard(() => extractSource(step, dirs, join(cacheRoot, 'debs', version), `linux-source-${sourceSeries(version)}`));
+  if (!existsSync(dirs.btf)) await step.guard(() => extractBtf(step, dirs));
   return { dirs, config };
 }
 
@@ -125,7 +126,9 @@ async function extractBtf(step: Step, dirs: KernelDirs): Promise<void> {
   await step.run('sh', ['-c', `"$0" "$1" > "$2"`, join(dirs.src, 'scripts/extract-vmlinux'), kernelFile(dirs, 'vmlinuz'), vmlinux]);
   const btf = elfSection(readFileSync(vmlinux), '.BTF');
   if (btf === undefined) step.fail(`${vmlinux} has no .BTF section`);
-  writeFileSync(dirs.btf, btf);
+  // Written whole, then renamed: a run killed midway must not leave a short file the next run takes as done.
+  writeFileSync(`${dirs.btf}.tmp`, btf);
+  renameSync(`${dirs.btf}.tmp`, dirs.btf);
   rmSync(vmlinux);
 }
 

@@ -6,7 +6,7 @@
  * A step that fails prints one line naming the step and its log. Outside CI the suite is then skipped with
  * that line (exit 0); under CI=true it fails (exit 1).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepare } from './prepare.js';
@@ -37,11 +37,10 @@ async function main(): Promise<number> {
   const testDir = join(project, 'dist/test/kernel');
   // With the real-kernel tests, the host tests that need a kernel feature this host lacks (BPF arenas: the
   // host refuses to create one) and skip on it with a line: here they run for real.
-  const files = [
-    ...readdirSync(testDir).filter((f) => f.endsWith('.ktest.js')).sort().map((f) => join('dist/test/kernel', f)),
-    ...KERNEL_FEATURE_TESTS,
-  ];
-  if (files.length === 0) throw new Error(`no real-kernel tests under ${testDir}`);
+  const ktests = readdirSync(testDir).filter((f) => f.endsWith('.ktest.js')).sort().map((f) => join('dist/test/kernel', f));
+  if (ktests.length === 0) throw new Error(`no real-kernel tests under ${testDir}`);
+  if (process.getuid?.() !== 0) throw new Error('needs root: it installs host packages, writes its cache under /var/cache, boots QEMU and loads BPF in the guest');
+  const files = [...ktests, ...KERNEL_FEATURE_TESTS];
   const p = await prepare(project, say);
   const env: Record<string, string> = {
     SCX_KERNEL_BIN: p.schedExt.bin,
@@ -60,14 +59,18 @@ async function main(): Promise<number> {
     deadlineMs: Number(process.env.SCX_KERNEL_DEADLINE_S ?? 1800) * 1000,
     onOutput: (chunk) => process.stdout.write(chunk),
   });
-  say(`guest finished with status ${r.status} after ${((Date.now() - started) / 1000).toFixed(0)} s in all (console log ${r.consoleLog})`);
+  const took = `${((Date.now() - started) / 1000).toFixed(0)} s in all`;
+  if (r.status === 0) {
+    rmSync(r.share, { recursive: true, force: true });
+    say(`guest finished with status 0 after ${took}`);
+  } else say(`guest finished with status ${r.status} after ${took} (console log ${r.consoleLog})`);
   return r.status;
 }
 
 main().then(
   (status) => process.exit(status),
   (err: unknown) => {
-    const line = err instanceof StepError ? err.message : `kernel harness: ${(err as Error).stack ?? String(err)}`;
+    const line = err instanceof StepError ? err.message : `kernel harness: ${(err as Error).message}`;
     process.stderr.write(`${line}\n`);
     if (inCI) process.exit(1);
     process.stdout.write(`# skipped: the real-kernel suite (${line})\n`);

@@ -24,8 +24,22 @@ export class Step {
     readonly name: string,
     readonly log: string,
   ) {
-    mkdirSync(dirname(log), { recursive: true });
-    writeFileSync(log, `# ${name} — ${new Date().toISOString()}\n`);
+    try {
+      mkdirSync(dirname(log), { recursive: true });
+      writeFileSync(log, `# ${name} — ${new Date().toISOString()}\n`);
+    } catch (err) {
+      throw new StepError(name, log, `cannot write its log: ${(err as Error).message}`);
+    }
+  }
+
+  /** Runs the step's body: any error it throws (a file it cannot write, ...) becomes this step's one line. */
+  async guard<T>(body: () => T | Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (err) {
+      if (err instanceof StepError) throw err;
+      throw this.error((err as Error).message);
+    }
   }
 
   note(line: string): void {

@@ -84,6 +84,16 @@ export async function bootAndRun(opts: BootOptions): Promise<BootResult> {
     if (!up) kill(`no "scx-guest: up" line within ${bootMs / 1000} s`);
   }, bootMs);
   const deadline = setTimeout(() => kill(`still running after ${Math.round(opts.deadlineMs / 1000)} s (deadline)`), opts.deadlineMs);
+  // A harness stopped from outside (a cancelled CI job, Ctrl-C) takes its guest with it: an orphaned TCG guest
+  // would keep a core busy.
+  const onExit = (): void => void qemu.kill('SIGKILL');
+  const onSignal = (sig: NodeJS.Signals): void => {
+    qemu.kill('SIGKILL');
+    process.kill(process.pid, sig);
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const code = await outcome;
     await new Promise<void>((r) => log.end(r));
@@ -91,9 +101,14 @@ export async function bootAndRun(opts: BootOptions): Promise<BootResult> {
     if (!up) throw fail(`the guest did not come up (qemu exited with ${code})`);
     const rc = join(share, 'rc');
     if (!existsSync(rc)) throw fail('the guest powered off without an exit status (kernel panic or a crash in init?)');
-    return { status: Number(readFileSync(rc, 'utf8').trim()), share, consoleLog };
+    const status = readFileSync(rc, 'utf8').trim();
+    if (!/^\d+$/.test(status)) throw fail(`the guest wrote an exit status that is not a number: ${JSON.stringify(status.slice(0, 40))}`);
+    return { status: Number(status), share, consoleLog };
   } finally {
     clearTimeout(bootTimer);
     clearTimeout(deadline);
+    process.removeListener('exit', onExit);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
