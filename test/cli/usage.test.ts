@@ -79,7 +79,8 @@ test('options of a sink that is not enabled are warned about once each, and the 
   try {
     await waitFor(() => child.output().stdout.split('\n').length >= 3, 15_000, 'two reports');
     child.kill('SIGTERM');
-    assert.equal((await exitedWithin(child, 15_000, 'run')).code, 0);
+    const r = await exitedWithin(child, 15_000, 'run');
+    assert.deepEqual(r, { code: 0, signal: null }, child.output().stderr);
     const warnings = child.output().stderr.split('\n').filter((l) => l.includes('has no effect'));
     assert.deepEqual(warnings, [
       'scx-metrics: warning: --otlp-timeout has no effect without --otlp',
