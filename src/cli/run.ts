@@ -27,14 +27,9 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
   // to back: every source would fail every time.
   if (intervalSeconds < MIN_INTERVAL_SECONDS) throw new UsageError(`--interval: "${stringFlag(values, 'interval')}" is less than ${MIN_INTERVAL_SECONDS} seconds`);
   const log = createLogger();
-  for (const w of flagsWithoutEffect(given, values)) log.warn(w);
-  const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };
-  const sources = await createSources(values, env);
-  const sinks = await createSinks(values, env);
-  const agent = new Agent({ sources, sinks, intervalSeconds, log });
-
   // The first SIGINT/SIGTERM stops the agent (exit 0); once stopping, another one exits at once with the
-  // shell's status for it (128 + signal number), so a hung start or close never holds the process.
+  // shell's status for it (128 + signal number), so a hung start or close never holds the process. Installed
+  // before any setup, so a signal that arrives while sources and sinks are being made is handled too.
   let stopping = false;
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -47,6 +42,11 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  for (const w of flagsWithoutEffect(given, values)) log.warn(w);
+  const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };
+  const sources = await createSources(values, env);
+  const sinks = await createSinks(values, env);
+  const agent = new Agent({ sources, sinks, intervalSeconds, log });
   try {
     try {
       await agent.start(aborter.signal);
