@@ -164,14 +164,18 @@ export function parseMetrics(text: string): Map<string, number> {
   return out;
 }
 
-/** The agent, run as a user runs it, with /metrics on a free loopback port and the JSON report on stdout. */
+/**
+ * The agent, run as a user runs it, with /metrics on a free loopback port and the JSON report on stdout. The
+ * interval is the default 2 s: a source's read is bounded by the interval, and under emulation with other
+ * work on the host a 1 s bound was sometimes too short for the sysfs walk.
+ */
 export class Agent {
   readonly proc: ReturnType<typeof startCli>;
   private constructor(
     readonly port: number,
     args: readonly string[],
   ) {
-    this.proc = startCli(['run', '--report', 'json', '--enable-prometheus', '--prometheus-listen', `127.0.0.1:${port}`, '--interval', '1', ...args]);
+    this.proc = startCli(['run', '--report', 'json', '--enable-prometheus', '--prometheus-listen', `127.0.0.1:${port}`, '--interval', '2', ...args]);
   }
 
   static async start(args: readonly string[] = []): Promise<Agent> {
