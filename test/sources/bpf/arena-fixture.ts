@@ -11,7 +11,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { btfBlob } from './fixtures.js';
+import { btfBuilder } from './fixtures.js';
 import { BPF_F_MMAPABLE, BpfMap, MapType, ProgType, btfLoad, closeFd, pageSize, progInfo, progLoad } from '../../../src/sources/bpf/sys.js';
 
 /**
@@ -79,15 +79,7 @@ const KIND = { INT: 1, PTR: 2, STRUCT: 4, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DAT
 
 /** The fixture's BTF blob, the FUNC id of its program, and the id of the `.addr_space.1` DATASEC. */
 export function fixtureBtf(funcName: string): { raw: Buffer; funcTypeId: number; datasecId: number } {
-  const strings = [''];
-  let strLen = 1;
-  const str = (s: string): number => {
-    const off = strLen;
-    strings.push(s);
-    strLen += Buffer.byteLength(s) + 1;
-    return off;
-  };
-  const u32s: number[] = [];
+  const { str, u32s, blob } = btfBuilder();
   const info = (kind: number, vlen: number): number => ((kind << 24) | vlen) >>> 0;
   // [1] u64, [2] u32, [3] s64, [4] int
   u32s.push(str('unsigned long long'), info(KIND.INT, 0), 8, 64);
@@ -108,9 +100,7 @@ export function fixtureBtf(funcName: string): { raw: Buffer; funcTypeId: number;
   u32s.push(0, info(KIND.FUNC_PROTO, 1), 4, str('ctx'), 9);
   const funcTypeId = 11;
   u32s.push(str(funcName), info(KIND.FUNC, 0), 10);
-  const types = Buffer.alloc(u32s.length * 4);
-  u32s.forEach((x, i) => types.writeUInt32LE(x >>> 0, i * 4));
-  return { raw: btfBlob(types, Buffer.from(strings.map((s) => `${s}\0`).join(''), 'utf8')), funcTypeId, datasecId };
+  return { raw: blob(), funcTypeId, datasecId };
 }
 
 // ---- the program ----

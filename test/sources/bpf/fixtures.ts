@@ -76,15 +76,7 @@ export function mountBpffs(): { dir: string; cleanup: () => void } {
  * the given offsets: what libbpf loads for a `.bss` map. Returns the blob and the DATASEC's type id.
  */
 export function datasecBtf(section: string, size: number, vars: readonly { name: string; offset: number; size?: number }[]): { raw: Buffer; datasecId: number } {
-  const strings: string[] = [''];
-  let strLen = 1;
-  const str = (s: string): number => {
-    const off = strLen;
-    strings.push(s);
-    strLen += Buffer.byteLength(s) + 1;
-    return off;
-  };
-  const u32s: number[] = [];
+  const { str, u32s, blob } = btfBuilder();
   // [1] INT "unsigned long long", 8 bytes, 64 bits; [2] INT "unsigned int", 4 bytes.
   u32s.push(str('unsigned long long'), 1 << 24, 8, 64);
   u32s.push(str('unsigned int'), 1 << 24, 4, 32);
@@ -97,10 +89,28 @@ export function datasecBtf(section: string, size: number, vars: readonly { name:
   const sorted = vars.map((v, i) => ({ ...v, id: varIds[i] as number })).sort((a, b) => a.offset - b.offset);
   u32s.push(str(section), (15 << 24) | sorted.length, size);
   for (const v of sorted) u32s.push(v.id, v.offset, v.size ?? 8);
-  const types = Buffer.alloc(u32s.length * 4);
-  u32s.forEach((x, i) => types.writeUInt32LE(x >>> 0, i * 4));
-  const strs = Buffer.from(strings.map((s) => `${s}\0`).join(''), 'utf8');
-  return { raw: btfBlob(types, strs), datasecId };
+  return { raw: blob(), datasecId };
+}
+
+/** A BTF blob being written: `str` adds a name to the string table, `u32s` takes the type section's words. */
+export function btfBuilder(): { readonly str: (s: string) => number; readonly u32s: number[]; readonly blob: () => Buffer } {
+  const strings: string[] = [''];
+  let strLen = 1;
+  const u32s: number[] = [];
+  return {
+    str: (s) => {
+      const off = strLen;
+      strings.push(s);
+      strLen += Buffer.byteLength(s) + 1;
+      return off;
+    },
+    u32s,
+    blob: () => {
+      const types = Buffer.alloc(u32s.length * 4);
+      u32s.forEach((x, i) => types.writeUInt32LE(x >>> 0, i * 4));
+      return btfBlob(types, Buffer.from(strings.map((x) => `${x}\0`).join(''), 'utf8'));
+    },
+  };
 }
 
 /** A raw BTF blob: the 24-byte header (version 1, no flags), then the type section, then the strings. */
