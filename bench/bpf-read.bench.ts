@@ -5,9 +5,9 @@
  */
 import { counter, defineStats } from '../src/declare/index.js';
 import { Registry } from '../src/registry/index.js';
-import { memoryLogger } from '../src/log.js';
+import { memoryLogger } from '../src/support/log.js';
 import { BpfSource } from '../src/sources/bpf/source.js';
-import { statsIndex } from '../src/sources/bpf/ref.js';
+import { statsIndex } from '../src/bpf-layout/ref.js';
 import { BpfMap, MapType, ProgType, closeFd, possibleCpus, progLoad } from '../src/sources/bpf/sys.js';
 import { compare, machineLine, verdict } from './harness.js';
 

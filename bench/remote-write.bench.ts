@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { RemoteWriteEncoder } from '../src/sinks/remote-write/encode.js';
 import { snappyCompress, snappyUncompress } from '../src/sinks/remote-write/snappy.js';
-import { formatGoFloat } from '../src/sinks/go-float.js';
+import { formatGoFloat } from '../src/support/go-float.js';
 import { counterSampleName } from '../src/declare/naming.js';
 import type { HistogramSeries } from '../src/registry/index.js';
 import { decodeWriteRequest, seriesKey } from '../test/helpers/prompb.js';

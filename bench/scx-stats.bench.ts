@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from '../src/registry/index.js';
-import { memoryLogger } from '../src/log.js';
+import { memoryLogger } from '../src/support/log.js';
 import { ScxStatsSource } from '../src/sources/scx-stats/source.js';
 import { RustySim, rustyMeta, RUSTY_STATS } from '../test/sources/scx-stats/rusty.js';
 import { serde } from '../test/sources/scx-stats/server.js';

@@ -13,12 +13,12 @@ import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import StatsD from 'hot-shots';
 import { counter, defineStats } from '../src/declare/index.js';
-import { memoryLogger } from '../src/log.js';
+import { memoryLogger } from '../src/support/log.js';
 import { Registry } from '../src/registry/index.js';
 import { CounterDeltas, HistogramDeltas } from '../src/sinks/push/deltas.js';
 import { StatsdEncoder } from '../src/sinks/statsd/format.js';
 import { StatsdSink } from '../src/sinks/statsd/sink.js';
-import type { Snapshot } from '../src/sinks/sink.js';
+import type { Snapshot } from '../src/plugin/sink.js';
 import { compareAsync, machineLine, verdict } from './harness.js';
 
 const N = 10_000;

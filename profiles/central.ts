@@ -4,8 +4,8 @@
  * order of first use, so the C declaration order does not give them.
  */
 import { counter, defineStats, gauge } from '../src/declare/index.js';
-import { defineProfile } from '../src/sources/bpf/profile.js';
-import { bssVar, globalVar } from '../src/sources/bpf/ref.js';
+import { defineProfile } from '../src/bpf-layout/profile.js';
+import { bssVar, globalVar } from '../src/bpf-layout/ref.js';
 
 export const centralStats = defineStats({
   name: 'central',

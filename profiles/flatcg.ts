@@ -4,8 +4,8 @@
  * in enum order.
  */
 import { counter, defineStats } from '../src/declare/index.js';
-import { defineProfile } from '../src/sources/bpf/profile.js';
-import { statsIndex } from '../src/sources/bpf/ref.js';
+import { defineProfile } from '../src/bpf-layout/profile.js';
+import { statsIndex } from '../src/bpf-layout/ref.js';
 
 export const flatcgStats = defineStats({
   name: 'flatcg',

@@ -1,5 +1,5 @@
 /** The scheduler profiles `--scheduler NAME` selects, by name. */
-import type { SchedulerProfile } from '../src/sources/bpf/profile.js';
+import type { SchedulerProfile } from '../src/bpf-layout/profile.js';
 import { central } from './central.js';
 import { flatcg } from './flatcg.js';
 import { nest } from './nest.js';

@@ -4,8 +4,8 @@
  * decision each, so they become one counter with a label; the nest group's events stay separate counters.
  */
 import { counter, defineStats } from '../src/declare/index.js';
-import { defineProfile } from '../src/sources/bpf/profile.js';
-import { statsIndex } from '../src/sources/bpf/ref.js';
+import { defineProfile } from '../src/bpf-layout/profile.js';
+import { statsIndex } from '../src/bpf-layout/ref.js';
 
 /** STAT_GRP_WAKEUP, in table order (WAKEUP_ATTACHED .. WAKEUP_IDLE_OTHER). */
 export const NEST_WAKEUP_OUTCOMES = [

@@ -7,8 +7,8 @@
  * `test_error_cnt` is a countdown the loader sets (-e), not a stat.
  */
 import { counter, defineStats, gauge } from '../src/declare/index.js';
-import { defineProfile } from '../src/sources/bpf/profile.js';
-import { arenaVar } from '../src/sources/bpf/ref.js';
+import { defineProfile } from '../src/bpf-layout/profile.js';
+import { arenaVar } from '../src/bpf-layout/ref.js';
 
 const u32 = { field: 'u32' } as const;
 

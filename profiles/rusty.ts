@@ -4,8 +4,8 @@
  * change used (`dispatched_tasks_total{type=...}`, no prefix) so its dashboards keep working.
  */
 import { counter, defineStats } from '../src/declare/index.js';
-import { defineProfile } from '../src/sources/bpf/profile.js';
-import { statsIndex } from '../src/sources/bpf/ref.js';
+import { defineProfile } from '../src/bpf-layout/profile.js';
+import { statsIndex } from '../src/bpf-layout/ref.js';
 
 /** The 11 dispatch paths, in `enum stat_idx` order (RUSTY_STAT_WAKE_SYNC .. RUSTY_STAT_GREEDY_XNUMA); they add up to all dispatched tasks. */
 export const RUSTY_DISPATCH_PATHS = [

@@ -1,7 +1,7 @@
 /** scx_simple (sched-ext/scx scheds/c, before d1810e621): the per-CPU `stats` array, `[local, global]`. */
 import { counter, defineStats } from '../src/declare/index.js';
-import { defineProfile } from '../src/sources/bpf/profile.js';
-import { statsIndex } from '../src/sources/bpf/ref.js';
+import { defineProfile } from '../src/bpf-layout/profile.js';
+import { statsIndex } from '../src/bpf-layout/ref.js';
 
 export const simpleStats = defineStats({
   name: 'simple',

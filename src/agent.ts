@@ -5,10 +5,10 @@
  * monotonic clock, so a wall-clock step (NTP, `date -s`) neither stalls it nor makes it burst.
  */
 import { healthStats } from './health.js';
-import { errorMessage, type Logger, createLogger } from './log.js';
+import { errorMessage, type Logger, createLogger } from './support/log.js';
 import { Registry, type CounterSeries, type Families, type GaugeSeries } from './registry/index.js';
-import type { Sink, Snapshot } from './sinks/sink.js';
-import type { Source } from './sources/source.js';
+import type { Sink, Snapshot } from './plugin/sink.js';
+import type { Source } from './plugin/source.js';
 
 export interface AgentOptions {
   readonly sources: readonly Source[];

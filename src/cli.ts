@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `scx-metrics` executable: runs the CLI and turns usage errors into one line and exit status 2. */
 import { main } from './cli/main.js';
-import { UsageError } from './cli/flags.js';
+import { UsageError } from './plugin/flags.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

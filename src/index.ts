@@ -4,9 +4,9 @@
  */
 export * from './declare/index.js';
 export * from './registry/index.js';
-export type { Source, SourceContext } from './sources/source.js';
-export type { Sink, SinkContext, Snapshot } from './sinks/sink.js';
-export { createLogger, memoryLogger, type Logger } from './log.js';
+export type { Source, SourceContext } from './plugin/source.js';
+export type { Sink, SinkContext, Snapshot } from './plugin/sink.js';
+export { createLogger, memoryLogger, type Logger } from './support/log.js';
 export { Agent, type AgentOptions } from './agent.js';
 export { healthStats } from './health.js';
 export { TerminalSink, type TerminalSinkOptions } from './sinks/terminal/sink.js';

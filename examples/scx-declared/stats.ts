@@ -7,8 +7,8 @@
  * Outside this repository, import from 'scx-metrics' instead of the relative paths.
  */
 import { counter, defineStats, histogram, log2Buckets } from '../../src/declare/index.js';
-import { defineProfile } from '../../src/sources/bpf/profile.js';
-import { statsIndex } from '../../src/sources/bpf/ref.js';
+import { defineProfile } from '../../src/bpf-layout/profile.js';
+import { statsIndex } from '../../src/bpf-layout/ref.js';
 
 export const stats = defineStats({
   name: 'declared',

@@ -4,7 +4,7 @@
  * of a lenient parse are checked first; the strict parse then only fills in values and defaults.
  */
 import { parseArgs } from 'node:util';
-import { type FlagSpecs, type FlagValues, UsageError } from './flags.js';
+import { type FlagSpecs, type FlagValues, UsageError } from '../plugin/flags.js';
 
 export interface ParsedArgs {
   readonly values: FlagValues;

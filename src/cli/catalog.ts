@@ -1,10 +1,10 @@
 /** The flags of the source and sink plugins, for the commands that build them, and what they tell about each other. */
 import { sinkPlugins } from '../sinks/catalog.js';
 import { sourcePlugins } from '../sources/catalog.js';
-import type { FlagSpecs, FlagValues } from './flags.js';
-import type { PluginEnv, SinkPlugin, SourcePlugin } from './plugins.js';
-import type { Source } from '../sources/source.js';
-import type { Sink } from '../sinks/sink.js';
+import type { FlagSpecs, FlagValues } from '../plugin/flags.js';
+import type { PluginEnv, SinkPlugin, SourcePlugin } from '../plugin/plugin.js';
+import type { Source } from '../plugin/source.js';
+import type { Sink } from '../plugin/sink.js';
 
 function merged(plugins: readonly (SourcePlugin | SinkPlugin)[]): FlagSpecs {
   const out: Record<string, FlagSpecs[string]> = {};

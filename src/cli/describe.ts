@@ -2,9 +2,9 @@
 import type { StatDecl, StatSet } from '../declare/types.js';
 import { counterSampleName } from '../declare/naming.js';
 import { healthStats } from '../health.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../support/log.js';
 import { createSources, sourceFlags } from './catalog.js';
-import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
+import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from '../plugin/flags.js';
 
 export function describeFlags(): FlagSpecs {
   return {

@@ -6,10 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { cHeader } from '../codegen/c-header.js';
 import { enumLayout } from '../codegen/enum-layout.js';
 import { isStatSet } from '../declare/is-stat-set.js';
-import { importExport } from './user-module.js';
+import { importExport } from '../plugin/user-module.js';
 import type { StatSet } from '../declare/types.js';
-import { errorMessage } from '../log.js';
-import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from './flags.js';
+import { errorMessage } from '../support/log.js';
+import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from '../plugin/flags.js';
 import { findProfile, profiles } from '../../profiles/index.js';
 
 /**

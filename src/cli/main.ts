@@ -2,9 +2,9 @@
  * The command line: `scx-metrics <command> [flags]`. Thin by design: flags become plugin values, plugins
  * become sources and sinks, and the agent runs them. Bad usage prints one line on stderr and exits 2.
  */
-import { VERSION } from '../version.js';
+import { VERSION } from '../support/version.js';
 import { parseCommandArgs } from './args.js';
-import { type FlagSpecs, type FlagValues, UsageError } from './flags.js';
+import { type FlagSpecs, type FlagValues, UsageError } from '../plugin/flags.js';
 import { formatFlags } from './usage.js';
 import { runCommand, runFlags } from './run.js';
 import { describeCommand, describeFlags } from './describe.js';

@@ -3,13 +3,13 @@
  * Connects to the stats socket (waiting for it, said once), then prints one report per interval: human text
  * in the schedulers' own layout, or `--json` lines. A dropped connection is reported and reopened.
  */
-import { errorMessage, createLogger } from '../log.js';
+import { errorMessage, createLogger } from '../support/log.js';
 import { DEFAULT_SCX_STATS_PATH, ScxStatsClient, ScxStatsUnavailableError } from '../sources/scx-stats/client.js';
 import { planMeta, type MetaPlan } from '../sources/scx-stats/meta.js';
 import { matchOverlay } from '../sources/scx-stats/overlays/index.js';
 import type { ScxOverlay } from '../sources/scx-stats/overlays/types.js';
 import { formatReport } from '../sources/scx-stats/report.js';
-import { type FlagSpecs, type FlagValues, UsageError, boolFlag, listFlag, parsePositive, stringFlag } from './flags.js';
+import { type FlagSpecs, type FlagValues, UsageError, boolFlag, listFlag, parsePositive, stringFlag } from '../plugin/flags.js';
 
 export function monitorFlags(): FlagSpecs {
   return {

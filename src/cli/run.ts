@@ -4,10 +4,10 @@
  */
 import { constants as osConstants } from 'node:os';
 import { Agent } from '../agent.js';
-import { createLogger, errorMessage } from '../log.js';
+import { createLogger, errorMessage } from '../support/log.js';
 import { createSinks, createSources, flagsWithoutEffect, pluginFlags } from './catalog.js';
-import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from './flags.js';
-import type { PluginEnv } from './plugins.js';
+import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from '../plugin/flags.js';
+import type { PluginEnv } from '../plugin/plugin.js';
 
 export function runFlags(): FlagSpecs {
   return {

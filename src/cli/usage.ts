@@ -1,5 +1,5 @@
 /** Help text rendering for commands built from FlagSpecs. */
-import type { FlagSpecs } from './flags.js';
+import type { FlagSpecs } from '../plugin/flags.js';
 
 export function formatFlags(specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {

@@ -8,7 +8,7 @@
  */
 import { counterSampleName } from '../declare/naming.js';
 import type { StatSet } from '../declare/types.js';
-import { formatGoFloat } from '../sinks/go-float.js';
+import { formatGoFloat } from '../support/go-float.js';
 import { cIdent, enumLayout, type EnumHistogram, type EnumLayout, type EnumSlot } from './enum-layout.js';
 
 export interface CHeaderOptions {

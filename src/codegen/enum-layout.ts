@@ -12,8 +12,8 @@
  */
 import { DeclarationError } from '../declare/naming.js';
 import type { StatDecl, StatSet } from '../declare/types.js';
-import { enumEntries, planMaps } from '../sources/bpf/layout.js';
-import { isBpfRef } from '../sources/bpf/ref.js';
+import { enumEntries, planMaps } from '../bpf-layout/layout.js';
+import { isBpfRef } from '../bpf-layout/ref.js';
 
 /** One slot of the enum. */
 export interface EnumSlot {

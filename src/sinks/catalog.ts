@@ -1,5 +1,5 @@
 /** Every sink the CLI knows. */
-import type { SinkPlugin } from '../cli/plugins.js';
+import type { SinkPlugin } from '../plugin/plugin.js';
 import { jsonlPlugin } from './jsonl/plugin.js';
 import { spectatordPlugin } from './spectatord/plugin.js';
 import { statsdPlugin } from './statsd/plugin.js';

@@ -1,9 +1,9 @@
 /** `--sink ./my-sink.js` (repeatable): loads user sink modules (the contract is in user.ts). */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SinkPlugin } from '../cli/plugins.js';
-import { UsageError, listFlag } from '../cli/flags.js';
-import type { Sink } from './sink.js';
+import type { SinkPlugin } from '../plugin/plugin.js';
+import { UsageError, listFlag } from '../plugin/flags.js';
+import type { Sink } from '../plugin/sink.js';
 import { UserSinkError, loadUserSink } from './user.js';
 
 export const userSinkPlugin: SinkPlugin = {

@@ -31,11 +31,11 @@
  *   `scx_metrics_sink_errors_total{sink=<name>}` and logged once; the agent and other sinks go on.
  * - Configuration: read it from `options.env` (environment variables), documented by the module.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import type { Registry } from '../registry/registry.js';
 import { healthStats } from '../health.js';
-import { errorMessage } from '../log.js';
-import type { Sink, SinkContext, Snapshot } from './sink.js';
+import { errorMessage } from '../support/log.js';
+import type { Sink, SinkContext, Snapshot } from '../plugin/sink.js';
 
 /** What a user sink factory is called with. */
 export interface UserSinkOptions {

@@ -1,5 +1,5 @@
 /** Every source the CLI knows, in the order they are created. */
-import type { SourcePlugin } from '../cli/plugins.js';
+import type { SourcePlugin } from '../plugin/plugin.js';
 import { bpfPlugin } from './bpf/plugin.js';
 import { hostPlugin } from './host/plugin.js';
 import { probePlugin } from './probe/plugin.js';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from '../../src/agent.js';
-import { memoryLogger } from '../../src/log.js';
-import type { Sink, SinkContext } from '../../src/sinks/sink.js';
+import { memoryLogger } from '../../src/support/log.js';
+import type { Sink, SinkContext } from '../../src/plugin/sink.js';
 
 /** A sink whose output goes away when the test says so (the CLI tests do it with real pipes). */
 class EndingSink implements Sink {

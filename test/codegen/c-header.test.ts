@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counter, defineStats, gauge, histogram, log2Buckets } from '../../src/declare/index.js';
 import { cHeader, cString } from '../../src/codegen/c-header.js';
-import { statsIndex } from '../../src/sources/bpf/ref.js';
+import { statsIndex } from '../../src/bpf-layout/ref.js';
 
 const set = defineStats({
   name: 'rusty',

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counter, defineStats, gauge, histogram, log2Buckets } from '../../src/declare/index.js';
 import { LayoutError, enumLayout } from '../../src/codegen/enum-layout.js';
-import { enumEntries } from '../../src/sources/bpf/layout.js';
-import { bssVar, statsIndex } from '../../src/sources/bpf/ref.js';
+import { enumEntries } from '../../src/bpf-layout/layout.js';
+import { bssVar, statsIndex } from '../../src/bpf-layout/ref.js';
 
 const PATHS = ['wsync', 'wsync_prev_idle', 'prev_idle'] as const;
 

@@ -1,6 +1,6 @@
 /** Declarations the generated-header test compiles into a BPF program (sched-count.bpf.c). */
 import { counter, defineStats, histogram, log2Buckets } from '../../src/declare/index.js';
-import { statsIndex } from '../../src/sources/bpf/ref.js';
+import { statsIndex } from '../../src/bpf-layout/ref.js';
 
 export const schedCountStats = defineStats({
   name: 'schedcount',

@@ -5,7 +5,7 @@
  * happened as one JSON line on stderr. Usage: node jsonl-stdout-child.js COUNT MAX_BUFFERED_BYTES
  */
 import { healthStats } from '../../src/health.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/support/log.js';
 import { JsonlSink } from '../../src/sinks/jsonl/sink.js';
 import { goldenRegistry } from './push-fixture.js';
 

@@ -6,10 +6,10 @@
  */
 import { counter, defineStats, gauge, histogram, log2Buckets } from '../../src/declare/index.js';
 import { Registry } from '../../src/registry/index.js';
-import type { Snapshot } from '../../src/sinks/sink.js';
+import type { Snapshot } from '../../src/plugin/sink.js';
 import type { DatagramSender } from '../../src/sinks/push/datagram-sender.js';
 import { healthStats } from '../../src/health.js';
-import { type Logger, memoryLogger } from '../../src/log.js';
+import { type Logger, memoryLogger } from '../../src/support/log.js';
 import { waitFor } from './cli.js';
 import { udpReceiver } from './datagram-peers.js';
 

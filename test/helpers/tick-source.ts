@@ -1,7 +1,7 @@
 /** A source that counts its own reads: the "other source" that must keep going while one under test fails. */
 import { counter, defineStats } from '../../src/declare/index.js';
 import type { CounterSeries } from '../../src/registry/index.js';
-import type { Source, SourceContext } from '../../src/sources/source.js';
+import type { Source, SourceContext } from '../../src/plugin/source.js';
 
 export class TickSource implements Source {
   readonly name = 'ticks';

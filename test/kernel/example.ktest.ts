@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { Agent, Scheduler, bracket, exampleBinary, perCpuSums, schedulerMap } from './guest.js';
 import { stats } from '../../examples/scx-declared/stats.js';
 import { enumLayout } from '../../src/codegen/enum-layout.js';
-import { formatGoFloat } from '../../src/sinks/go-float.js';
+import { formatGoFloat } from '../../src/support/go-float.js';
 
 test('scx_declared: the scheduler built from the generated header runs, and every exported series is exact', async () => {
   const s = await Scheduler.start(exampleBinary(), 'declared');

@@ -42,7 +42,7 @@ test("a running scheduler whose maps cannot be found: no sample of its profile, 
   // simple's stats, under a profile whose programs are named unlike scx_simple's: root/ops matches, no map does.
   const dir = mkdtempSync(join(tmpdir(), 'unread-'));
   const profiles = resolve('dist/profiles/simple.js');
-  const define = resolve('dist/src/sources/bpf/profile.js');
+  const define = resolve('dist/src/bpf-layout/profile.js');
   writeFileSync(
     join(dir, 'lost.mjs'),
     `import { simpleStats } from '${profiles}';\nimport { defineProfile } from '${define}';\n` +

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { healthStats } from '../../src/health.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/support/log.js';
 import { Registry } from '../../src/registry/index.js';
 import { loadUserSink } from '../../src/sinks/user.js';
 import { cliPath, exited, runCli, waitFor } from '../helpers/cli.js';

@@ -26,7 +26,7 @@ import { PerSeries } from '../../registry/per-series.js';
 import type { Registry } from '../../registry/registry.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries, Series } from '../../registry/series.js';
 import type { CounterDeltas } from '../push/deltas.js';
-import type { Snapshot } from '../sink.js';
+import type { Snapshot } from '../../plugin/sink.js';
 
 export const JSONL_SCHEMA_VERSION = 1;
 

@@ -1,6 +1,6 @@
 /** The JSON lines sink's flags: `--jsonl FILE` (appended) or `--jsonl -` (standard output). */
-import type { SinkPlugin } from '../../cli/plugins.js';
-import { UsageError, stringFlag } from '../../cli/flags.js';
+import type { SinkPlugin } from '../../plugin/plugin.js';
+import { UsageError, stringFlag } from '../../plugin/flags.js';
 import { queueSize, queueSizeFlags } from '../push/queue-flags.js';
 import { JSONL_QUEUE_SIZE, JsonlSink } from './sink.js';
 

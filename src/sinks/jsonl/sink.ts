@@ -13,10 +13,10 @@ import { open } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { healthStats } from '../../health.js';
-import { errorMessage, type Logger } from '../../log.js';
+import { errorMessage, type Logger } from '../../support/log.js';
 import type { CounterSeries } from '../../registry/series.js';
 import { CounterDeltas } from '../push/deltas.js';
-import { outputGone, type Sink, type SinkContext, type Snapshot } from '../sink.js';
+import { outputGone, type Sink, type SinkContext, type Snapshot } from '../../plugin/sink.js';
 import { JsonlEncoder } from './format.js';
 
 export const JSONL_QUEUE_SIZE = 64;

@@ -7,7 +7,7 @@
  * is not, and the request is dropped. A RetryInfo delay, when given, is waited before the retry ("OTLP/gRPC
  * Throttling"); otherwise the sender's exponential backoff applies.
  */
-import { errorMessage } from '../../log.js';
+import { errorMessage } from '../../support/log.js';
 import { GrpcChannel, type GrpcAnswer } from '../push/grpc-unary.js';
 import { GrpcCode, grpcCodeName, retryInfoDelayMs } from '../push/grpc-status.js';
 import { PushSender, type PushSenderOptions, type Verdict } from '../push/sender.js';

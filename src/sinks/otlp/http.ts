@@ -2,7 +2,7 @@
  * OTLP/HTTP: each request is POSTed to the metrics endpoint (`application/x-protobuf` or `application/json`,
  * gzip on request); answers are classified and partial successes read as response.ts says.
  */
-import { errorMessage } from '../../log.js';
+import { errorMessage } from '../../support/log.js';
 import type { HttpAnswer } from '../push/http-post.js';
 import { HttpSender, type HttpSenderOptions } from '../push/http-sender.js';
 import { classifyOtlp, type PartialSuccess, partialSuccess } from './response.js';

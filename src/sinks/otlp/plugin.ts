@@ -2,12 +2,12 @@
  * The OTLP sink's flags: `--otlp URL` turns it on; the rest tune the protocol (OTLP/HTTP protobuf or JSON,
  * OTLP/gRPC), temporality, resource and sending.
  */
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../support/log.js';
 import { queueSize as queueSizeFromFlags, queueSizeFlags } from '../push/queue-flags.js';
-import type { SinkPlugin } from '../../cli/plugins.js';
-import { type FlagValues, listFlag, oneOf, parsePositive, positive, stringFlag, UsageError } from '../../cli/flags.js';
+import type { SinkPlugin } from '../../plugin/plugin.js';
+import { type FlagValues, listFlag, oneOf, parsePositive, positive, stringFlag, UsageError } from '../../plugin/flags.js';
 import { httpUrl, pair, parseChoice, parseHttpUrl, parsePairs } from '../push/flags.js';
-import { schedExtRoot, schedExtRootFlag } from '../../sources/sched-ext-root.js';
+import { schedExtRoot, schedExtRootFlag } from '../../plugin/sched-ext-root.js';
 import { resourceAttributes } from './resource.js';
 import { OtlpSink } from './sink.js';
 

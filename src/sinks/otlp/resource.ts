@@ -5,7 +5,7 @@
  * A later source overrides an earlier one key by key.
  */
 import { hostname } from 'node:os';
-import { DEFAULT_SCHED_EXT_ROOT, runningScheduler } from '../../sources/sched-ext-root.js';
+import { DEFAULT_SCHED_EXT_ROOT, runningScheduler } from '../../plugin/sched-ext-root.js';
 
 export interface ResourceInputs {
   /** The sched_ext scheduler's name, when a source or flag knows it. */

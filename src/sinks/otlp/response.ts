@@ -3,7 +3,7 @@
  * the `partial_success` a 2xx `ExportMetricsServiceResponse` may carry, in either encoding (the protobuf
  * reading is shared with OTLP/gRPC, whose OK answers carry the same message).
  */
-import { errorMessage } from '../../log.js';
+import { errorMessage } from '../../support/log.js';
 import { type HttpAnswer, retryAfterMs } from '../push/http-post.js';
 import type { Verdict } from '../push/http-sender.js';
 import { ProtoReader } from '../protobuf/reader.js';

@@ -7,9 +7,9 @@
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { healthStats } from '../../health.js';
-import type { Logger } from '../../log.js';
-import { USER_AGENT, VERSION } from '../../version.js';
-import type { Sink, SinkContext, Snapshot } from '../sink.js';
+import type { Logger } from '../../support/log.js';
+import { USER_AGENT, VERSION } from '../../support/version.js';
+import type { Sink, SinkContext, Snapshot } from '../../plugin/sink.js';
 import type { Backoff } from '../push/queue.js';
 import type { HttpSender } from '../push/http-sender.js';
 import type { PushSender } from '../push/sender.js';

@@ -13,7 +13,7 @@
 import type { CounterSeries, GaugeSeries, HistogramSeries, Registry } from '../../registry/index.js';
 import { utf8 } from './bytes.js';
 import { escapeQuoted } from './escape.js';
-import { formatGoFloat } from '../go-float.js';
+import { formatGoFloat } from '../../support/go-float.js';
 import { formatValue } from './numbers.js';
 import { bucketStart, type FamilyPlan, PlannedRenderer, type PlanSizer, sampleStart } from './plan.js';
 import { SeriesLabels } from './series-labels.js';

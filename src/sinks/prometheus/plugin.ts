@@ -3,8 +3,8 @@
  * `--prometheus-listen HOST:PORT` (default 0.0.0.0:9000). The address is checked even when the sink is off,
  * so a typo is reported before anyone enables it.
  */
-import type { SinkPlugin } from '../../cli/plugins.js';
-import { boolFlag, parseHostPort, stringFlag } from '../../cli/flags.js';
+import type { SinkPlugin } from '../../plugin/plugin.js';
+import { boolFlag, parseHostPort, stringFlag } from '../../plugin/flags.js';
 import { PrometheusSink } from './server.js';
 
 export const DEFAULT_LISTEN = '0.0.0.0:9000';

@@ -11,7 +11,7 @@
 import { counterSampleName } from '../../declare/naming.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries, Registry } from '../../registry/index.js';
 import { escapeBackslashNewline } from './escape.js';
-import { formatGoFloat } from '../go-float.js';
+import { formatGoFloat } from '../../support/go-float.js';
 import { bucketStart, type FamilyPlan, PlannedRenderer, type PlanSizer, sampleStart } from './plan.js';
 import { SeriesLabels } from './series-labels.js';
 

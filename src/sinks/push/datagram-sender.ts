@@ -14,7 +14,7 @@
  * interval (`endInterval`). A UDP datagram lost to a dead peer is counted when its ICMP error arrives; those
  * sent in the same burst after it are lost without a trace the kernel can report, so the count is a floor.
  */
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../support/log.js';
 import type { CounterSeries } from '../../registry/series.js';
 import type { DatagramTransport } from './datagram-transport.js';
 import { Backoff, BoundedQueue } from './queue.js';

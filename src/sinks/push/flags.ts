@@ -1,5 +1,5 @@
 /** Flag parsers shared by the HTTP push sinks: endpoint URLs and repeatable KEY=VALUE pairs. */
-import { UsageError, oneOf } from '../../cli/flags.js';
+import { UsageError, oneOf } from '../../plugin/flags.js';
 
 /** An http(s) URL, or a UsageError naming the flag. */
 export function parseHttpUrl(flag: string, text: string): URL {

@@ -3,7 +3,7 @@
  * all of them at once (a sink's own flag wins). What one item is depends on the sink: a datagram for StatsD
  * and spectatord, an interval's line for JSON lines.
  */
-import { type FlagSpecs, type FlagValues, parsePositive, positive, stringFlag } from '../../cli/flags.js';
+import { type FlagSpecs, type FlagValues, parsePositive, positive, stringFlag } from '../../plugin/flags.js';
 
 export const pushQueueFlag: FlagSpecs = {
   'push-queue-size': {

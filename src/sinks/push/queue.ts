@@ -46,4 +46,4 @@ export class BoundedQueue<T> {
 }
 
 /** Kept here for the push sinks that import it from this module; it lives in src/backoff.ts. */
-export { Backoff } from '../../backoff.js';
+export { Backoff } from '../../support/backoff.js';

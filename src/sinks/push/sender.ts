@@ -5,8 +5,8 @@
  * collection or other sinks; what does not fit in the queue, or is refused for good, or keeps failing past
  * the retry window, is dropped and counted.
  */
-import type { Logger } from '../../log.js';
-import { errorMessage } from '../../log.js';
+import type { Logger } from '../../support/log.js';
+import { errorMessage } from '../../support/log.js';
 import type { CounterSeries } from '../../registry/index.js';
 import { Backoff, BoundedQueue } from './queue.js';
 

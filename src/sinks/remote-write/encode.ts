@@ -15,7 +15,7 @@ import { counterSampleName } from '../../declare/naming.js';
 import { PerSeries, type CounterSeries, type Family, type GaugeSeries, type HistogramSeries, type Registry, type Series } from '../../registry/index.js';
 import { ProtoWriter, WIRE_LEN, encodeOnce } from '../protobuf/writer.js';
 import type { PushItem } from '../push/http-sender.js';
-import { formatGoFloat } from '../go-float.js';
+import { formatGoFloat } from '../../support/go-float.js';
 
 /** Prometheus' staleness marker, as its little-endian bytes (a NaN payload JS arithmetic would not keep). */
 export const STALE_NAN_BYTES = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f);

@@ -1,7 +1,7 @@
 /** The remote_write sink's flags: `--remote-write URL` turns it on. */
 import { queueSize as queueSizeFromFlags, queueSizeFlags } from '../push/queue-flags.js';
-import type { SinkPlugin } from '../../cli/plugins.js';
-import { listFlag, parsePositive, positive, stringFlag } from '../../cli/flags.js';
+import type { SinkPlugin } from '../../plugin/plugin.js';
+import { listFlag, parsePositive, positive, stringFlag } from '../../plugin/flags.js';
 import { httpUrl, pair, parseHttpUrl, parsePairs } from '../push/flags.js';
 import { RemoteWriteSink } from './sink.js';
 

@@ -4,8 +4,8 @@
  * spec requires, retries 5xx and 429 with backoff (honouring Retry-After), and drops other 4xx answers.
  */
 import { healthStats } from '../../health.js';
-import { USER_AGENT } from '../../version.js';
-import type { Sink, SinkContext, Snapshot } from '../sink.js';
+import { USER_AGENT } from '../../support/version.js';
+import type { Sink, SinkContext, Snapshot } from '../../plugin/sink.js';
 import { type HttpAnswer, retryAfterMs } from '../push/http-post.js';
 import type { Backoff } from '../push/queue.js';
 import { HttpSender, type Verdict } from '../push/http-sender.js';

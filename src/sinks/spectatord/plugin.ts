@@ -1,6 +1,6 @@
 /** The spectatord sink's flags: `--spectatord LOCATION`, histogram mode, sizes. */
-import type { SinkPlugin } from '../../cli/plugins.js';
-import { UsageError, parsePositive, positive, stringFlag } from '../../cli/flags.js';
+import type { SinkPlugin } from '../../plugin/plugin.js';
+import { UsageError, parsePositive, positive, stringFlag } from '../../plugin/flags.js';
 import { UDP_MAX_PAYLOAD, parseDatagramTarget } from '../push/datagram-transport.js';
 import { queueSize, queueSizeFlags } from '../push/queue-flags.js';
 import { SPECTATORD_HISTOGRAM_MODES, type SpectatordHistograms } from './format.js';

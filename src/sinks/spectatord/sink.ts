@@ -9,7 +9,7 @@ import { DatagramSender } from '../push/datagram-sender.js';
 import { UDP_MAX_PAYLOAD, createTransport, targetUrl, type DatagramTarget, type DatagramTransport } from '../push/datagram-transport.js';
 import { DatagramPacker } from '../push/packer.js';
 import type { CounterSeries } from '../../registry/series.js';
-import type { Sink, SinkContext, Snapshot } from '../sink.js';
+import type { Sink, SinkContext, Snapshot } from '../../plugin/sink.js';
 import { SpectatordEncoder, type SpectatordHistograms } from './format.js';
 
 /** The daemon's defaults, as its clients use them. */

@@ -1,6 +1,6 @@
 /** The StatsD sink's flags: `--statsd udp://HOST:8125` or `unix:///PATH`, the tag dialect, prefix, sizes. */
-import type { SinkPlugin } from '../../cli/plugins.js';
-import { UsageError, parsePositive, positive, stringFlag } from '../../cli/flags.js';
+import type { SinkPlugin } from '../../plugin/plugin.js';
+import { UsageError, parsePositive, positive, stringFlag } from '../../plugin/flags.js';
 import { UDP_MAX_PAYLOAD, parseDatagramTarget } from '../push/datagram-transport.js';
 import { queueSize, queueSizeFlags } from '../push/queue-flags.js';
 import { STATSD_TAG_DIALECTS, type StatsdTags } from './format.js';

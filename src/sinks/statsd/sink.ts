@@ -8,7 +8,7 @@ import { CounterDeltas, HistogramDeltas } from '../push/deltas.js';
 import { DatagramSender } from '../push/datagram-sender.js';
 import { createTransport, type DatagramTarget, type DatagramTransport } from '../push/datagram-transport.js';
 import { DatagramPacker } from '../push/packer.js';
-import type { Sink, SinkContext, Snapshot } from '../sink.js';
+import type { Sink, SinkContext, Snapshot } from '../../plugin/sink.js';
 import { StatsdEncoder, type StatsdTags } from './format.js';
 
 /** Datagram size defaults: a 1500-byte Ethernet MTU less headers on UDP; the DogStatsD agent's buffer on UNIX. */

@@ -1,6 +1,6 @@
 /** The terminal report's flags: `--report text|json|none` (text by default), `--report-top N`. */
-import type { SinkPlugin } from '../../cli/plugins.js';
-import { UsageError, parsePositive, positive, stringFlag } from '../../cli/flags.js';
+import type { SinkPlugin } from '../../plugin/plugin.js';
+import { UsageError, parsePositive, positive, stringFlag } from '../../plugin/flags.js';
 import { TerminalSink } from './sink.js';
 
 function reportFormat(flag: string, format: string): asserts format is 'text' | 'json' | 'none' {

@@ -1,7 +1,7 @@
 /** The terminal report sink: after each collection, prints what changed over the interval to a stream. */
-import { outputGone, type Sink, type SinkContext, type Snapshot } from '../sink.js';
+import { outputGone, type Sink, type SinkContext, type Snapshot } from '../../plugin/sink.js';
 import type { CounterSeries, Registry } from '../../registry/index.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../support/log.js';
 import { healthStats } from '../../health.js';
 
 /** Bytes of earlier reports a stream may still hold before the next report is skipped. */

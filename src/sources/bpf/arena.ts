@@ -28,7 +28,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Btf, type Datasec } from './btf.js';
 import { LocateError } from './discover.js';
-import { type Entry, FIELD_BYTES } from './layout.js';
+import { type Entry, FIELD_BYTES } from '../../bpf-layout/layout.js';
 import { ProcessWindow } from './process-window.js';
 import { type BpfMap, type GlobalsReader, type MapInfo, type ProgInfo, BpfError, btfRawById, closeFd, pageSize, progFdById, progXlated } from './sys.js';
 

@@ -13,7 +13,8 @@
  */
 import { statSync } from 'node:fs';
 import { BpfMap, type MapInfo, type ProgInfo, closeFd, isBpfError, progExists, progFdById, progIds, progInfo } from './sys.js';
-import { type MapPlan, nameMatches, shapeMismatch } from './layout.js';
+import { type MapPlan, nameMatches } from '../../bpf-layout/layout.js';
+import { shapeMismatch } from './shape.js';
 
 /** How to find one map. */
 export type Locator =

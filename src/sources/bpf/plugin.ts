@@ -6,11 +6,11 @@
  * (sub-schedulers.ts).
  */
 import { findProfile, profiles } from '../../../profiles/index.js';
-import type { SourcePlugin } from '../../cli/plugins.js';
-import { type FlagValues, UsageError, boolFlag, listFlag, parsePositive, stringFlag } from '../../cli/flags.js';
-import { schedExtRoot, schedExtRootFlag } from '../sched-ext-root.js';
-import { planMaps } from './layout.js';
-import type { SchedulerProfile } from './profile.js';
+import type { SourcePlugin } from '../../plugin/plugin.js';
+import { type FlagValues, UsageError, boolFlag, listFlag, parsePositive, stringFlag } from '../../plugin/flags.js';
+import { schedExtRoot, schedExtRootFlag } from '../../plugin/sched-ext-root.js';
+import { planMaps } from '../../bpf-layout/layout.js';
+import type { SchedulerProfile } from '../../bpf-layout/profile.js';
 import { loadProfileModule } from './profile-module.js';
 import { RunningSchedulerSource } from './running.js';
 import type { SchedulerScope } from './scope.js';

@@ -4,10 +4,10 @@
  * name runs, with no change to scx-metrics.
  */
 import { isStatSet } from '../../declare/is-stat-set.js';
-import { errorMessage } from '../../log.js';
-import { UsageError } from '../../cli/flags.js';
-import { importExport } from '../../cli/user-module.js';
-import { type SchedulerProfile, defineProfile } from './profile.js';
+import { errorMessage } from '../../support/log.js';
+import { UsageError } from '../../plugin/flags.js';
+import { importExport } from '../../plugin/user-module.js';
+import { type SchedulerProfile, defineProfile } from '../../bpf-layout/profile.js';
 
 function isProfile(v: unknown): v is SchedulerProfile {
   if (typeof v !== 'object' || v === null) return false;

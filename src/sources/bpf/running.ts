@@ -19,9 +19,9 @@
  */
 import type { StatSet } from '../../declare/types.js';
 import type { Registry } from '../../registry/index.js';
-import type { Source, SourceContext } from '../source.js';
-import { runningScheduler } from '../sched-ext-root.js';
-import type { SchedulerProfile } from './profile.js';
+import type { Source, SourceContext } from '../../plugin/source.js';
+import { runningScheduler } from '../../plugin/sched-ext-root.js';
+import type { SchedulerProfile } from '../../bpf-layout/profile.js';
 import type { BpfSource } from './source.js';
 
 export interface RunningSchedulerOptions {

@@ -28,9 +28,9 @@
  */
 import type { StatDecl, StatSet } from '../../declare/types.js';
 import { DeclarationError } from '../../declare/naming.js';
-import { errorMessage, type Logger } from '../../log.js';
+import { errorMessage, type Logger } from '../../support/log.js';
 import type { CounterSeries, GaugeSeries, HistogramSeries } from '../../registry/index.js';
-import type { Source, SourceContext } from '../source.js';
+import type { Source, SourceContext } from '../../plugin/source.js';
 import { mapArenaGlobals } from './arena.js';
 import { Btf } from './btf.js';
 import { EntrySeries, type Handle } from './entry-series.js';
@@ -38,8 +38,8 @@ import { type Located, type Locator, LocateError, type Writable, locate, scanPro
 import { type SchedulerScope, describeScope, scopePrograms } from './scope.js';
 import { schedExtOps } from './struct-ops.js';
 import { subStatSet } from './sub-stats.js';
-import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from './layout.js';
-import type { BpfField, BpfLayout } from './ref.js';
+import { type Entry, FIELD_BYTES, type MapPlan, planMaps } from '../../bpf-layout/layout.js';
+import type { BpfField, BpfLayout } from '../../bpf-layout/ref.js';
 import { BPF_F_MMAPABLE, type BpfMap, BpfError, type GlobalsReader, type MmapView, type ProgInfo, btfRawById, possibleCpus } from './sys.js';
 
 /** Where to find one map instead of through the scheduler's programs. */

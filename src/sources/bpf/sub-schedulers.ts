@@ -12,12 +12,12 @@
  */
 import { join } from 'node:path';
 import type { StatSet } from '../../declare/types.js';
-import { errorMessage } from '../../log.js';
-import type { Source, SourceContext } from '../source.js';
+import { errorMessage } from '../../support/log.js';
+import type { Source, SourceContext } from '../../plugin/source.js';
 import { CgroupPaths } from '../sched-ext/cgroup-paths.js';
 import { subSchedulerDirs } from '../sched-ext/hierarchy.js';
 import { readOptional } from '../sched-ext/sysfs.js';
-import type { SchedulerProfile } from './profile.js';
+import type { SchedulerProfile } from '../../bpf-layout/profile.js';
 import type { SchedulerScope } from './scope.js';
 import type { BpfSource } from './source.js';
 

@@ -9,6 +9,11 @@
 import koffi from 'koffi';
 import { readFileSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
+import { MapType, mapTypeName } from '../../bpf-layout/map-type.js';
+
+// The map types are plain uapi numbers the layout planner needs too, so they live below it; callers here keep
+// importing them from sys.ts.
+export { MapType, mapTypeName };
 
 const SYS_BPF = 321;
 /** process_vm_readv(2) on x86_64 (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -72,8 +77,6 @@ export function permissionHint(command: string): string | undefined {
   return name in PERMISSION ? PERMISSION[name as CmdName] : undefined;
 }
 
-/** Map types by uapi value (`enum bpf_map_type`), for the few this project reads or creates. */
-export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STRUCT_OPS: 26, ARENA: 33 } as const;
 /** Program types by uapi value (`enum bpf_prog_type`). */
 export const ProgType = { SOCKET_FILTER: 1, TRACEPOINT: 5, RAW_TRACEPOINT: 17, TRACING: 26, STRUCT_OPS: 27, SYSCALL: 31 } as const;
 /** Attach types by uapi value (`enum bpf_attach_type`). `TRACE_RAW_TP` with TRACING is a BTF-typed raw tracepoint (`tp_btf`). */
@@ -89,12 +92,6 @@ export const BPF_F_SEGV_ON_FAULT = 0x20000;
 const BPF_F_RDONLY = 0x8;
 /** Update flag: create or overwrite. */
 export const BPF_ANY = 0;
-
-/** Name of a map type for messages: `percpu_array`, or the number when unknown here. */
-export function mapTypeName(type: number): string {
-  for (const [k, v] of Object.entries(MapType)) if (v === type) return k.toLowerCase();
-  return `type ${type}`;
-}
 
 /** A failed bpf(2) (or mmap, or process_vm_readv) call: the command, the errno name, and for EPERM the capability it needs. */
 export class BpfError extends Error {

@@ -1,6 +1,6 @@
 /** The host source's CLI flags and factory: always on; /proc/stat is required, pressure and schedstat optional. */
-import type { SourcePlugin } from '../../cli/plugins.js';
-import { boolFlag, stringFlag } from '../../cli/flags.js';
+import type { SourcePlugin } from '../../plugin/plugin.js';
+import { boolFlag, stringFlag } from '../../plugin/flags.js';
 import { ProcFileSource } from './source.js';
 import { pressureStats, procStatStats, schedstatStats } from './stats.js';
 

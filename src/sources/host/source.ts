@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StatDecl, StatSet } from '../../declare/types.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../support/log.js';
 import type { CounterSeries, Family, GaugeSeries } from '../../registry/index.js';
-import type { Source, SourceContext } from '../source.js';
+import type { Source, SourceContext } from '../../plugin/source.js';
 import { cpuKeys, numberField, parseProcLines, type ProcLines } from './proc-file.js';
 import type { ProcRef } from './stats.js';
 

@@ -6,8 +6,8 @@
  * lacks what it needs the probe says so once and counts events only (no flag requires latency, so there is no
  * request to fail); `--no-probe-latency` turns it off without a word.
  */
-import type { SourcePlugin } from '../../cli/plugins.js';
-import { UsageError, boolFlag } from '../../cli/flags.js';
+import type { SourcePlugin } from '../../plugin/plugin.js';
+import { UsageError, boolFlag } from '../../plugin/flags.js';
 import { probePrivilegeProblem } from './privilege.js';
 import { ProbeSource } from './source.js';
 

@@ -4,10 +4,10 @@
  * possible but few online CPUs does not export rows of zeros.
  */
 import type { StatSet } from '../../declare/types.js';
-import { errorMessage } from '../../log.js';
+import { errorMessage } from '../../support/log.js';
 import type { CounterSeries, Families, HistogramSeries } from '../../registry/index.js';
 import { possibleCpus } from '../bpf/sys.js';
-import type { Source, SourceContext } from '../source.js';
+import type { Source, SourceContext } from '../../plugin/source.js';
 import { SchedProbe, kernelLayout, type KernelLayout } from './probe.js';
 import { EVENTS } from './programs.js';
 import { probeStats } from './stats.js';

@@ -6,7 +6,7 @@
  */
 import { counter, defineStats } from '../../declare/define.js';
 import type { CounterDecl, LabelSpec, StatSet } from '../../declare/types.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../support/log.js';
 import type { CounterSeries } from '../../registry/index.js';
 import { knownEvents } from './stats.js';
 import { eventKey } from './sysfs.js';

@@ -3,8 +3,8 @@
  * `--sched-ext-root` names another one (then a missing tree is said once); `--no-sched-ext` turns it off.
  */
 import { existsSync } from 'node:fs';
-import type { SourcePlugin } from '../../cli/plugins.js';
-import { boolFlag, stringFlag } from '../../cli/flags.js';
+import type { SourcePlugin } from '../../plugin/plugin.js';
+import { boolFlag, stringFlag } from '../../plugin/flags.js';
 import { SchedExtSource } from './source.js';
 import { DEFAULT_SCHED_EXT_ROOT, schedExtRootFlag } from './sysfs.js';
 

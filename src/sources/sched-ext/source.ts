@@ -11,9 +11,9 @@
  */
 import { join } from 'node:path';
 import type { StatSet } from '../../declare/types.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../support/log.js';
 import type { CounterSeries, Families, GaugeSeries, Registry } from '../../registry/index.js';
-import type { Source, SourceContext } from '../source.js';
+import type { Source, SourceContext } from '../../plugin/source.js';
 import { CgroupPaths } from './cgroup-paths.js';
 import { EVENT_PREFIX, EventDecls, SUB_EVENT_PREFIX, SUB_LABELS, absolute, schedExtEventStats, schedExtSubEventStats } from './events.js';
 import { schedExtStats, schedExtSubStats } from './stats.js';

@@ -11,7 +11,7 @@
  * intervals.
  */
 import { join, relative } from 'node:path';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../support/log.js';
 import type { CounterDecl } from '../../declare/types.js';
 import type { CounterSeries, Families, Family, Registry } from '../../registry/index.js';
 import type { CgroupPaths } from './cgroup-paths.js';

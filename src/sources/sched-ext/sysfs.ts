@@ -9,10 +9,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_SCHED_EXT_ROOT } from '../sched-ext-root.js';
+import { DEFAULT_SCHED_EXT_ROOT } from '../../plugin/sched-ext-root.js';
 
 // The root and its flag are shared with the BPF source (src/sources/sched-ext-root.ts).
-export { DEFAULT_SCHED_EXT_ROOT, schedExtRoot, schedExtRootFlag } from '../sched-ext-root.js';
+export { DEFAULT_SCHED_EXT_ROOT, schedExtRoot, schedExtRootFlag } from '../../plugin/sched-ext-root.js';
 
 /** The loaded BPF scheduler. */
 export interface LoadedScheduler {

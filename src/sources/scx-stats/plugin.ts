@@ -4,9 +4,9 @@
  * and nothing is added when it is absent.
  */
 import { existsSync } from 'node:fs';
-import type { SourcePlugin } from '../../cli/plugins.js';
-import { UsageError, boolFlag, parsePositive, positive, stringFlag } from '../../cli/flags.js';
-import { errorMessage } from '../../log.js';
+import type { SourcePlugin } from '../../plugin/plugin.js';
+import { UsageError, boolFlag, parsePositive, positive, stringFlag } from '../../plugin/flags.js';
+import { errorMessage } from '../../support/log.js';
 import { DEFAULT_SCX_STATS_PATH, probeScxStats } from './client.js';
 import { overlays } from './overlays/index.js';
 import type { StatsMeta } from './protocol.js';

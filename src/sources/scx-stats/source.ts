@@ -5,11 +5,11 @@
  * the interval; the next attempt waits for a jittered exponential backoff, so a missing scheduler costs one
  * cheap connect now and then. Series already exported stay as they are until fresh values arrive.
  */
-import { Backoff } from '../../backoff.js';
+import { Backoff } from '../../support/backoff.js';
 import type { StatSet } from '../../declare/types.js';
-import { errorMessage } from '../../log.js';
+import { errorMessage } from '../../support/log.js';
 import type { Family } from '../../registry/index.js';
-import type { Source, SourceContext } from '../source.js';
+import type { Source, SourceContext } from '../../plugin/source.js';
 import { DEFAULT_SCX_STATS_PATH, ScxStatsClient, type PreparedRequest } from './client.js';
 import { MetaExport } from './export.js';
 import { planMeta } from './meta.js';

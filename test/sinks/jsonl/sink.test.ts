@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { healthStats } from '../../../src/health.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { JsonlSink } from '../../../src/sinks/jsonl/sink.js';
 import { goldenRegistry } from '../../helpers/push-fixture.js';
 import { exited, waitFor } from '../../helpers/cli.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { formatGoFloat } from '../../../src/sinks/go-float.js';
+import { formatGoFloat } from '../../../src/support/go-float.js';
 import { formatValue } from '../../../src/sinks/prometheus/numbers.js';
 import { MAX_NUMBER_BYTES, putNumber } from '../../../src/sinks/prometheus/bytes.js';
 import { canonicalBound } from '../../../src/sinks/prometheus/openmetrics.js';

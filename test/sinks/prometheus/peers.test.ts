@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counter, defineStats } from '../../../src/declare/index.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { OpenMetricsRenderer } from '../../../src/sinks/prometheus/openmetrics.js';
 import { PrometheusSink } from '../../../src/sinks/prometheus/server.js';
 import { SeriesLabels } from '../../../src/sinks/prometheus/series-labels.js';

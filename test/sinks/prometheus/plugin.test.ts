@@ -1,8 +1,8 @@
 // The plugin's flags: off by default, --prometheus-listen parsed and checked even when off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../../../src/cli/flags.js';
-import { memoryLogger } from '../../../src/log.js';
+import { UsageError } from '../../../src/plugin/flags.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { prometheusPlugin } from '../../../src/sinks/prometheus/plugin.js';
 import { PrometheusSink } from '../../../src/sinks/prometheus/server.js';
 import { sinkPlugins } from '../../../src/sinks/catalog.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { healthStats } from '../../../src/health.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import type { Registry } from '../../../src/registry/index.js';
 import { PrometheusSink, type PrometheusSinkOptions } from '../../../src/sinks/prometheus/server.js';
 import { OPENMETRICS_CONTENT_TYPE } from '../../../src/sinks/prometheus/openmetrics.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { healthStats } from '../../../src/health.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { Registry } from '../../../src/registry/index.js';
 import { DatagramSender } from '../../../src/sinks/push/datagram-sender.js';
 import { UdpTransport, UnixTransport, type DatagramTransport } from '../../../src/sinks/push/datagram-transport.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { counter, defineStats, gauge, histogram, log2Buckets } from '../../../src/declare/index.js';
 import { Registry } from '../../../src/registry/index.js';
 import { RemoteWriteEncoder } from '../../../src/sinks/remote-write/encode.js';
-import { formatGoFloat } from '../../../src/sinks/go-float.js';
+import { formatGoFloat } from '../../../src/support/go-float.js';
 import { snappyCompress, snappyUncompress } from '../../../src/sinks/remote-write/snappy.js';
 import { decodeWriteRequest, seriesKey } from '../../helpers/prompb.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Agent } from '../../../src/agent.js';
 import { counter, defineStats, histogram } from '../../../src/declare/index.js';
 import { healthStats } from '../../../src/health.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { Backoff } from '../../../src/sinks/push/queue.js';
 import { RemoteWriteSink } from '../../../src/sinks/remote-write/sink.js';
 import { needPeer } from '../../helpers/peers.js';

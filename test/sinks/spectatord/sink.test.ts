@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineStats, gauge } from '../../../src/declare/index.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { Registry } from '../../../src/registry/index.js';
 import { SpectatordSink, type SpectatordSinkOptions } from '../../../src/sinks/spectatord/sink.js';
 import { parseSpectatordLocation } from '../../../src/sinks/spectatord/plugin.js';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { StatsdSink } from '../../../src/sinks/statsd/sink.js';
 import { waitFor } from '../../helpers/cli.js';
 import { goldenRegistry, goldenStats } from '../../helpers/push-fixture.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { StatsdSink, type StatsdSinkOptions } from '../../../src/sinks/statsd/sink.js';
 import { waitFor } from '../../helpers/cli.js';
 import { unixReceiver } from '../../helpers/datagram-peers.js';

@@ -4,7 +4,7 @@ import { counter, defineStats, gauge, histogram } from '../../../src/declare/ind
 import { Registry } from '../../../src/registry/index.js';
 import { TerminalSink } from '../../../src/sinks/terminal/sink.js';
 import { quantile } from '../../../src/sinks/terminal/interval.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { textCollector } from '../../helpers/fixtures.js';
 import { goldenRegistry } from '../../helpers/push-fixture.js';
 

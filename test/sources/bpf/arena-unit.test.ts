@@ -10,8 +10,9 @@ import { qmap } from '../../../profiles/qmap.js';
 import { counter, defineStats } from '../../../src/declare/index.js';
 import { arenaRanges, globalsOffset, rawImmediates } from '../../../src/sources/bpf/arena.js';
 import { Btf } from '../../../src/sources/bpf/btf.js';
-import { planMaps, shapeMismatch } from '../../../src/sources/bpf/layout.js';
-import { arenaVar } from '../../../src/sources/bpf/ref.js';
+import { planMaps } from '../../../src/bpf-layout/layout.js';
+import { shapeMismatch } from '../../../src/sources/bpf/shape.js';
+import { arenaVar } from '../../../src/bpf-layout/ref.js';
 import { MapType, type MapInfo } from '../../../src/sources/bpf/sys.js';
 import { DATA_SIZE, QA_OFFSET, fixtureBtf, qaOffset } from './arena-fixture.js';
 

@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { qmap } from '../../../profiles/qmap.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { Registry, type CounterSeries, type GaugeSeries } from '../../../src/registry/index.js';
 import { BpfSource } from '../../../src/sources/bpf/source.js';
 import { BPF_F_MMAPABLE, BpfError, BpfMap, MapType, closeFd, pageSize, progFdById, progTestRunRawTp } from '../../../src/sources/bpf/sys.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocateError, locate, stillThere } from '../../../src/sources/bpf/discover.js';
-import { planMaps } from '../../../src/sources/bpf/layout.js';
+import { planMaps } from '../../../src/bpf-layout/layout.js';
 import { BpfMap, MapType, permissionHint } from '../../../src/sources/bpf/sys.js';
 import { rusty } from '../../../profiles/index.js';
 import { exited, waitFor } from '../../helpers/cli.js';
@@ -143,7 +143,7 @@ test('a pin without read access: says it needs read access to the pin', async (t
   map.pin(path);
   chmodSync(path, 0o600);
   const script = `import(${JSON.stringify(nobodyPath('dist/src/sources/bpf/discover.js'))}).then(async (d) => {
-    const { planMaps } = await import(${JSON.stringify(nobodyPath('dist/src/sources/bpf/layout.js'))});
+    const { planMaps } = await import(${JSON.stringify(nobodyPath('dist/src/bpf-layout/layout.js'))});
     const { rusty } = await import(${JSON.stringify(nobodyPath('dist/profiles/index.js'))});
     try { d.locate(planMaps(rusty.stats)[0], { kind: 'pin', path: ${JSON.stringify(path)} }, { writable: 'no', profile: 'rusty' }); console.log('opened'); }
     catch (e) { console.log(e.name + ': ' + e.message); }

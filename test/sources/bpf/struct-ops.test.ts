@@ -13,7 +13,7 @@ import { Btf } from '../../../src/sources/bpf/btf.js';
 import { scopePrograms } from '../../../src/sources/bpf/scope.js';
 import { type SchedOps, isRootCgroup, opsLayout, parseOpsValue } from '../../../src/sources/bpf/struct-ops.js';
 import { subFamilyName, subStatSet } from '../../../src/sources/bpf/sub-stats.js';
-import { statsIndex } from '../../../src/sources/bpf/ref.js';
+import { statsIndex } from '../../../src/bpf-layout/ref.js';
 import type { ProgInfo } from '../../../src/sources/bpf/sys.js';
 
 const CACHE = process.env.SCX_KERNEL_CACHE ?? '/var/cache/scx-metrics-kernel';

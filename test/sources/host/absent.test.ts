@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from '../../../src/agent.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import type { Registry } from '../../../src/registry/index.js';
 import { hostPlugin } from '../../../src/sources/host/plugin.js';
 import { fixtureTree } from '../../helpers/fixtures.js';

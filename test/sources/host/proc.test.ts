@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent } from '../../../src/agent.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { Registry } from '../../../src/registry/index.js';
 import { ProcFileSource } from '../../../src/sources/host/source.js';
 import { pressureStats, procStatStats, schedstatStats } from '../../../src/sources/host/stats.js';

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from '../../../src/agent.js';
 import { BtfError } from '../../../src/sources/bpf/btf.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import type { CounterSeries, GaugeSeries } from '../../../src/registry/index.js';
 import { kernelLayout, vmlinuxBtf } from '../../../src/sources/probe/probe.js';
 import { ProbeSource } from '../../../src/sources/probe/source.js';

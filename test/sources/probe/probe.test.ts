@@ -6,7 +6,7 @@ import { LATENCY_BOUNDS, LATENCY_MIN_EXP } from '../../../src/sources/probe/prog
 import { ProbeSource } from '../../../src/sources/probe/source.js';
 import { closeFd, enableRunTimeStats, possibleCpus } from '../../../src/sources/bpf/sys.js';
 import { Registry, type CounterSeries, type HistogramSeries } from '../../../src/registry/index.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { needRoot } from '../../helpers/peers.js';
 import { pingPong, pingPongSchedStats, procCtxt } from '../../helpers/workload.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../../../src/agent.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import type { CounterSeries, GaugeSeries, Registry } from '../../../src/registry/index.js';
 import { schedExtPluginFor } from '../../../src/sources/sched-ext/plugin.js';
 import { SchedExtSource } from '../../../src/sources/sched-ext/source.js';

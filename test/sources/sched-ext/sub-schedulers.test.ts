@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '../../../src/agent.js';
-import { memoryLogger } from '../../../src/log.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import type { Registry } from '../../../src/registry/index.js';
 import { Text004Renderer } from '../../../src/sinks/prometheus/text-004.js';
 import { SchedExtSource } from '../../../src/sources/sched-ext/source.js';
 import { subSchedulerDirs } from '../../../src/sources/sched-ext/hierarchy.js';
 import { loadedScheduler } from '../../../src/sources/sched-ext/sysfs.js';
-import { runningScheduler } from '../../../src/sources/sched-ext-root.js';
+import { runningScheduler } from '../../../src/plugin/sched-ext-root.js';
 import { fixtureTree } from '../../helpers/fixtures.js';
 import { hasCommand, needPeer } from '../../helpers/peers.js';
 

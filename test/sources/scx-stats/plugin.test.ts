@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../../../src/cli/flags.js';
-import type { PluginEnv } from '../../../src/cli/plugins.js';
-import { memoryLogger } from '../../../src/log.js';
+import { UsageError } from '../../../src/plugin/flags.js';
+import type { PluginEnv } from '../../../src/plugin/plugin.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import { defaultTimeoutMs, scxStatsPluginFor } from '../../../src/sources/scx-stats/plugin.js';
 import { exited, startCli, waitFor } from '../../helpers/cli.js';
 import { RustySim, rustyMeta } from './rusty.js';

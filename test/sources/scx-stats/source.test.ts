@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from '../../../src/agent.js';
-import { Backoff } from '../../../src/backoff.js';
-import { memoryLogger } from '../../../src/log.js';
+import { Backoff } from '../../../src/support/backoff.js';
+import { memoryLogger } from '../../../src/support/log.js';
 import type { CounterSeries, GaugeSeries, Registry } from '../../../src/registry/index.js';
 import { ScxStatsSource } from '../../../src/sources/scx-stats/source.js';
 import { DISPATCH_PATHS, RustySim, rustyMeta, type RustyStat } from './rusty.js';

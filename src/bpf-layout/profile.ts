@@ -2,8 +2,8 @@
  * A scheduler profile: the stats a sched_ext scheduler keeps in BPF maps, declared like any other stats, plus
  * what finds them on a running system (the sched_ext ops name, the name prefixes of its programs).
  */
-import { DeclarationError } from '../../declare/naming.js';
-import type { StatSet } from '../../declare/types.js';
+import { DeclarationError } from '../declare/naming.js';
+import type { StatSet } from '../declare/types.js';
 import { planMaps } from './layout.js';
 
 export interface SchedulerProfile {

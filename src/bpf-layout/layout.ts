@@ -3,9 +3,9 @@
  * series' number sits (enum index, struct offset, global variable). Pure: no syscalls, so declaration
  * mistakes surface when a profile is loaded, before any map is opened.
  */
-import { DeclarationError } from '../../declare/naming.js';
-import type { HistogramDecl, StatDecl, StatSet } from '../../declare/types.js';
-import { MapType, mapTypeName, type MapInfo } from './sys.js';
+import { DeclarationError } from '../declare/naming.js';
+import type { HistogramDecl, StatDecl, StatSet } from '../declare/types.js';
+import { MapType } from './map-type.js';
 import { type BpfField, type BpfLayout, type BpfRef, isBpfRef } from './ref.js';
 
 /** One number the source reads: a stat with one combination of its label values. */
@@ -197,26 +197,4 @@ function planFields(name: string, layout: BpfLayout, refs: readonly { decl: Stat
 export function nameMatches(plan: MapPlan, mapName: string): boolean {
   if (plan.layout === 'global') return mapName === plan.name || mapName.endsWith(plan.name);
   return mapName === plan.name;
-}
-
-/**
- * How a map differs from the plan's shape, or undefined when it fits: the expected and the found values of
- * each differing property (`max_entries 17` / `max_entries 16`), for one line naming both.
- */
-export function shapeMismatch(plan: MapPlan, info: MapInfo): { readonly expected: string; readonly found: string } | undefined {
-  const s = plan.shape;
-  const expected: string[] = [];
-  const found: string[] = [];
-  const differs = (what: string, want: string, got: string): void => {
-    expected.push(`${what} ${want}`);
-    found.push(`${what} ${got}`);
-  };
-  if (info.type !== s.type) differs('type', mapTypeName(s.type), mapTypeName(info.type));
-  if (info.keySize !== s.keySize) differs('key size', String(s.keySize), String(info.keySize));
-  if (s.valueSizeIsMinimum ? info.valueSize < s.valueSize : info.valueSize !== s.valueSize) {
-    differs('value size', `${s.valueSizeIsMinimum ? 'at least ' : ''}${s.valueSize}`, String(info.valueSize));
-  }
-  if (s.maxEntries !== undefined && info.maxEntries !== s.maxEntries) differs('max_entries', String(s.maxEntries), String(info.maxEntries));
-  if (expected.length === 0) return undefined;
-  return { expected: expected.join(', '), found: found.join(', ') };
 }

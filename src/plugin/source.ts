@@ -4,7 +4,7 @@
  * interval; a source that throws is reported and called again next interval, and never stops the others.
  */
 import type { StatSet } from '../declare/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import type { Registry } from '../registry/registry.js';
 
 export interface SourceContext {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FlagSpecs, type FlagValues, stringFlag } from '../cli/flags.js';
+import { type FlagSpecs, type FlagValues, stringFlag } from './flags.js';
 
 export const DEFAULT_SCHED_EXT_ROOT = '/sys/kernel/sched_ext';
 

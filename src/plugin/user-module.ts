@@ -1,7 +1,7 @@
 /** The user's own modules named by a flag (`gen-header --stats`, `run --profile`, `--sink`-like flags). */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { errorMessage } from '../log.js';
+import { errorMessage } from '../support/log.js';
 import { UsageError } from './flags.js';
 
 /**

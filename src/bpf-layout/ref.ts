@@ -19,7 +19,7 @@
  * queued: gauge({ help: '...', from: bssVar('nr_queued') }),
  * ```
  */
-import type { SourceRef } from '../../declare/types.js';
+import type { SourceRef } from '../declare/types.js';
 
 /** The four map layouts the source reads. */
 export type BpfLayout = 'percpu_array' | 'percpu_struct' | 'global' | 'arena';

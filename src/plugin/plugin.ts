@@ -2,9 +2,9 @@
  * What a source or sink brings to the CLI: its flags and a factory. The catalogs (sources/catalog.ts,
  * sinks/catalog.ts) list the plugins; adding a backend is one new folder and one line there.
  */
-import type { Logger } from '../log.js';
-import type { Sink } from '../sinks/sink.js';
-import type { Source } from '../sources/source.js';
+import type { Logger } from '../support/log.js';
+import type { Sink } from './sink.js';
+import type { Source } from './source.js';
 import type { FlagSpecs, FlagValues } from './flags.js';
 
 /** What factories may use besides their flags. */

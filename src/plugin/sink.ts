@@ -4,7 +4,7 @@
  * their protocol wants and hand it to their own bounded queue, so a dead peer never stalls collection or
  * another sink.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../support/log.js';
 import type { Registry } from '../registry/registry.js';
 
 /** What a sink sees after a collection. Series values are read synchronously during `flush`. */
