@@ -105,13 +105,21 @@ function render() {
       panels.delete(name);
     }
   }
+  let added = false;
   for (const [name, fam] of store.families) {
     let p = panels.get(name);
     if (p === undefined) {
       p = new Panel(fam, main);
       panels.set(name, p);
+      added = true;
     }
     p.update(fam, store.times);
+  }
+  // The scheduler's and the host's stats first, the agent's own health (scx_metrics_*) last.
+  if (added) {
+    const rank = (name) => (name.startsWith('scx_metrics_') ? 1 : 0);
+    const order = [...panels.values()].sort((a, b) => rank(a.name) - rank(b.name));
+    main.replaceChildren(...order.map((p) => p.root));
   }
 }
 

@@ -137,7 +137,7 @@ function shareView(meta, cols, times, unit) {
     series: rows.slice().reverse().map((r) => ({ label: r.label, color: r.color, fill: `${r.color}cc` })),
     legend: rows.map((r) => {
       const v = r.values[n - 1] ?? 0;
-      return { color: r.color, label: r.label, value: `${lastTotal > 0 ? ((100 * v) / lastTotal).toFixed(1) : '–'} % · ${fmt(v)}${unit}/s` };
+      return { color: r.color, label: r.label, value: `${lastTotal > 0 ? ((100 * v) / lastTotal).toFixed(1) : '–'} % · ${fmt(v)}/s` };
     }),
     summary: `total ${fmt(lastTotal)}${unit}/s, share by ${meta.labels.join(', ')} (${cols.length} series)`,
   };
