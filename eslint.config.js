@@ -27,7 +27,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: {
-        window: 'readonly', document: 'readonly', EventSource: 'readonly', requestAnimationFrame: 'readonly',
+        window: 'readonly', document: 'readonly', EventSource: 'readonly', IntersectionObserver: 'readonly', requestAnimationFrame: 'readonly',
         setTimeout: 'readonly', setInterval: 'readonly', uPlot: 'readonly',
       },
     },

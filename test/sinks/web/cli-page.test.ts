@@ -80,7 +80,7 @@ test('the page of a running agent charts the host series; charted rates equal /m
       const s = (globalThis as unknown as { scxView: { panels: Map<string, { view: { data: (number | null)[][] } }> } }).scxView;
       return (s.panels.get('scx_host_cpu_seconds_total')?.view.data[1] ?? []).filter((x) => x !== null);
     });
-    assert.ok(stackTop.length >= 2 && stackTop.every((x) => Math.abs((x as number) - 100) < 1e-6), `stack tops: ${stackTop.join(',')}`);
+    assert.ok(stackTop.length >= 2 && stackTop.every((x) => Math.abs((x) - 100) < 1e-6), `stack tops: ${stackTop.join(',')}`);
 
     // Rates: over the frames between two scrapes, rate x interval summed equals the counters' change.
     let compared = false;

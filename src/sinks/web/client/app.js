@@ -96,11 +96,17 @@ function schedule() {
   });
 }
 
+// Panels off screen skip their redraws until they scroll into view.
+const observer = new IntersectionObserver((entries) => {
+  for (const e of entries) state.panels.get(e.target.dataset.family)?.setVisible(e.isIntersecting);
+});
+
 function render() {
   const { store, panels } = state;
   const main = $('panels');
   for (const [name, p] of panels) {
     if (!store.families.has(name)) {
+      observer.unobserve(p.root);
       p.destroy();
       panels.delete(name);
     }
@@ -111,6 +117,7 @@ function render() {
     if (p === undefined) {
       p = new Panel(fam, main);
       panels.set(name, p);
+      observer.observe(p.root);
       added = true;
     }
     p.update(fam, store.times);

@@ -158,15 +158,32 @@ export class Panel {
     this.plot = null;
     this.sig = null;
     this.view = null;
+    this.legendSig = null;
+    /** Whether the panel is on screen: off-screen panels are redrawn only when they scroll into view. */
+    this.visible = true;
+    this.dirty = false;
   }
 
   update(fam, times) {
+    this.fam = fam;
+    this.times = times;
+    if (!this.visible && this.plot !== null) {
+      this.dirty = true;
+      return;
+    }
+    this.dirty = false;
     const v = view(fam, times);
     this.view = v;
-    this.summary.textContent = v.summary;
+    if (this.summary.textContent !== v.summary) this.summary.textContent = v.summary;
     if (this.plot === null || v.sig !== this.sig) this.build(v);
     else this.plot.setData(v.data);
     this.renderLegend(v.legend);
+  }
+
+  /** Called by the page's IntersectionObserver. */
+  setVisible(visible) {
+    this.visible = visible;
+    if (visible && this.dirty) this.update(this.fam, this.times);
   }
 
   build(v) {
@@ -187,6 +204,16 @@ export class Panel {
   }
 
   renderLegend(rows) {
+    // Same rows as last time: only the numbers change (no new nodes, no relayout of the list).
+    const sig = rows.map((r) => r.color + r.label).join('\u0000');
+    if (sig === this.legendSig) {
+      const values = this.legend.querySelectorAll('.value');
+      rows.forEach((r, i) => {
+        if (values[i].textContent !== r.value) values[i].textContent = r.value;
+      });
+      return;
+    }
+    this.legendSig = sig;
     const items = rows.map((r) => {
       const li = el('li');
       const sw = el('span', 'swatch');
