@@ -20,6 +20,18 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
+  // The web view's page runs in the browser: plain JavaScript modules, linted without type information.
+  { files: ['src/sinks/web/client/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['src/sinks/web/client/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly', document: 'readonly', EventSource: 'readonly', IntersectionObserver: 'readonly', requestAnimationFrame: 'readonly',
+        setTimeout: 'readonly', setInterval: 'readonly', uPlot: 'readonly',
+      },
+    },
+  },
   // Example user sinks are plain JavaScript outside the TypeScript project: linted without type information.
   { files: ['examples/**/*.js', 'examples/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {

@@ -34,3 +34,5 @@ if (process.argv.includes('--force') || built === 0 || built < sources) {
   console.error('scx-metrics: compiling (tsc)');
   run('npx tsc -p tsconfig.json');
 }
+// The web view's page (not TypeScript: tsc does not copy it). Cheap, so always.
+run('node scripts/copy-web-assets.mjs');

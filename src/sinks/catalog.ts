@@ -7,6 +7,7 @@ import { prometheusPlugin } from './prometheus/plugin.js';
 import { terminalPlugin } from './terminal/plugin.js';
 import { otlpPlugin } from './otlp/plugin.js';
 import { remoteWritePlugin } from './remote-write/plugin.js';
+import { webPlugin } from './web/plugin.js';
 import { userSinkPlugin } from './user-plugin.js';
 
 export const sinkPlugins: readonly SinkPlugin[] = [
@@ -17,5 +18,6 @@ export const sinkPlugins: readonly SinkPlugin[] = [
   otlpPlugin,
   remoteWritePlugin,
   jsonlPlugin,
+  webPlugin,
   userSinkPlugin,
 ];

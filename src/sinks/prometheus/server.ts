@@ -42,6 +42,13 @@ export interface PrometheusSinkOptions {
   readonly maxHeaderSize?: number;
   /** Connections served at once; more are refused. Default 128. */
   readonly maxConnections?: number;
+  /** More paths on this listener (the web view at `/`), tried before the built-in index and 404. */
+  readonly routes?: PrometheusRoutes;
+}
+
+/** Extra paths on the listener: `handle` answers a GET or HEAD without a body and returns true, or returns false. */
+export interface PrometheusRoutes {
+  handle(req: IncomingMessage, res: ServerResponse, path: string, head: boolean): boolean;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -187,6 +194,7 @@ export class PrometheusSink implements Sink {
       const path = q < 0 ? url : url.slice(0, q);
       const head = method === 'HEAD';
       if (path === this.path) this.serveMetrics(req, res, head);
+      else if (this.opts.routes?.handle(req, res, path, head) === true) return;
       else if (path === '/') this.reply(res, 200, 'text/html; charset=utf-8', head ? '' : INDEX_HTML.replaceAll('{path}', this.path), head);
       else this.reply(res, 404, TEXT, `not found; metrics are served at ${this.path}\n`, head);
     } catch (err) {
