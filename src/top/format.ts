@@ -11,6 +11,8 @@ export function formatValue(n: number | undefined): string {
   if (n === 0) return '0';
   const sign = n < 0 ? '-' : '';
   let a = Math.abs(n);
+  // Past the prefixes: exponent notation, still 8 columns at most ("1.0e+300").
+  if (a >= 999.5e18 || a < 0.9995e-12) return n.toExponential(1);
   if (a >= 1000) {
     let i = 0;
     // Round first, then pick the prefix: 999.96 rounds to 1000, which is "1.00k", not "1.00e+3".
@@ -32,4 +34,18 @@ export function formatValue(n: number | undefined): string {
 function trim(a: number): string {
   const s = a.toPrecision(3);
   return s.includes('e') ? a.toExponential(1) : s;
+}
+
+/** A duration in seconds with its unit ("9.46ms", "1.20s", "350µs"). */
+export function formatSeconds(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return formatValue(n);
+  if (n === 0) return '0s';
+  if (Math.abs(n) >= 1) return `${formatValue(n)}s`;
+  let a = n;
+  let i = 0;
+  while (i < SMALL.length - 1 && Math.abs(Number(a.toPrecision(3))) < 1) {
+    a *= 1000;
+    i++;
+  }
+  return `${trim(a)}${SMALL[i]}s`;
 }

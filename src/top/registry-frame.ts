@@ -5,6 +5,8 @@ import type { Frame, FrameSeries, FrameStat } from './frame.js';
 export function registryFrame(registry: Registry, atMs: number): Frame {
   const stats: FrameStat[] = [];
   for (const fam of registry.families()) {
+    // A family without series is not exported yet (its source has not read it): /metrics leaves it out too.
+    if (fam.series.length === 0) continue;
     const kind = fam.decl.kind;
     const names = fam.labelNames;
     const series: FrameSeries[] = fam.series.map((s) => {

@@ -3,7 +3,7 @@
  * line of the model (scrolled to keep the selection in view), and a footer with the keys and the status.
  * Pure: the same input gives the same lines, each at most `width` columns, at most `height` lines.
  */
-import { formatValue } from './format.js';
+import { formatSeconds, formatValue } from './format.js';
 import type { Row } from './rows.js';
 import { sparkline } from './sparkline.js';
 import { fit, fitRight, printable, textWidth, truncate } from './text-width.js';
@@ -89,7 +89,7 @@ function row(r: Row, cols: Columns, width: number): string {
   let text = `${fit(label(r), cols.name)} ${fitRight(formatValue(r.line.value), VALUE_W)}${fit(unit, UNIT_W)}`;
   if (cols.spark > 0) {
     // A histogram's mean observation comes before its sparkline: the rate alone hides what was observed.
-    const detail = r.kind === 'histogram' ? `avg ${formatValue(r.line.mean)} ` : '';
+    const detail = r.kind === 'histogram' ? `avg ${(r.seconds ? formatSeconds : formatValue)(r.line.mean)} ` : '';
     const room = cols.spark - textWidth(detail);
     text += ` ${room >= 4 ? detail + sparkline(r.line.history, room) : sparkline(r.line.history, cols.spark)}`;
   }

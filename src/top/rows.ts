@@ -13,6 +13,8 @@ export interface Row {
   /** True for a stat with labelled series, which can be expanded. */
   readonly expandable: boolean;
   readonly expanded: boolean;
+  /** The stat's unit is seconds (its name ends in `_seconds`): means are shown as durations. */
+  readonly seconds: boolean;
   /** Series count of a stat (for "(n)" after its name). */
   readonly count: number;
   readonly line: LineView;
@@ -27,9 +29,10 @@ export function flatten(stats: readonly StatView[], expanded: ReadonlySet<string
   const out: Row[] = [];
   for (const st of stats) {
     const expandable = isExpandable(st);
+    const seconds = st.name.endsWith('_seconds');
     const open = expandable && expanded.has(st.key);
-    out.push({ key: st.key, depth: 0, label: st.name, kind: st.kind, expandable, expanded: open, count: st.series.length, line: st });
-    if (open) for (const s of st.series) out.push({ key: s.key, depth: 1, label: s.labelText, kind: st.kind, expandable: false, expanded: false, count: 1, line: s });
+    out.push({ key: st.key, depth: 0, label: st.name, kind: st.kind, seconds, expandable, expanded: open, count: st.series.length, line: st });
+    if (open) for (const s of st.series) out.push({ key: s.key, depth: 1, label: s.labelText, kind: st.kind, seconds, expandable: false, expanded: false, count: 1, line: s });
   }
   return out;
 }
