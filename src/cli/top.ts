@@ -35,20 +35,21 @@ export function parseFromUrl(text: string): URL {
 }
 
 export async function topCommand(values: FlagValues, given: ReadonlySet<string> = new Set()): Promise<number> {
-  if (process.stdout.isTTY !== true) throw new UsageError('top needs a terminal and stdout is not one; use `scx-metrics run` for a report on a pipe or file');
   const intervalText = stringFlag(values, 'interval') ?? '1';
   const intervalSeconds = parsePositive('interval', intervalText);
   if (intervalSeconds > 86400) throw new UsageError(`--interval: "${intervalText}" is more than 86400 seconds (a day)`);
   if (intervalSeconds < MIN_INTERVAL_SECONDS) throw new UsageError(`--interval: "${intervalText}" is less than ${MIN_INTERVAL_SECONDS} seconds`);
   const fromText = stringFlag(values, 'from');
+  const url = fromText === undefined ? undefined : parseFromUrl(fromText);
+  const sourceGiven = [...given].filter((f) => f in sourceFlags());
+  if (url !== undefined && sourceGiven.length > 0) throw new UsageError(`--${sourceGiven[0]} has no effect with --from (the agent at the URL reads its own sources)`);
+  // After the flags, so a bad flag is said as such on a pipe too.
+  if (process.stdout.isTTY !== true) throw new UsageError('top needs a terminal and stdout is not one; use `scx-metrics run` for a report on a pipe or file');
   const status = new StatusLine();
   // Diagnostics go to the footer: on stderr they would write over the screen.
   const log = createLogger((line) => status.set(line.replace(/^scx-metrics: /, '')));
   let feed: TopFeed;
-  if (fromText !== undefined) {
-    const url = parseFromUrl(fromText);
-    const sourceGiven = [...given].filter((f) => f in sourceFlags());
-    if (sourceGiven.length > 0) throw new UsageError(`--${sourceGiven[0]} has no effect with --from (the agent at the URL reads its own sources)`);
+  if (url !== undefined) {
     feed = new ScrapeFeed({ url, intervalSeconds });
   } else {
     const sources = await createSources(values, { log, intervalSeconds, out: process.stdout, env: process.env });
