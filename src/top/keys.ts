@@ -51,6 +51,7 @@ export function parseKeys(chunk: string): KeyCommand[] {
         continue;
       }
       // An unknown sequence: skip ESC and its CSI/SS3 introducer and parameters up to the final byte.
+      // eslint-disable-next-line no-control-regex
       const m = /^\x1b(?:\[[0-9;?]*[@-~]|O.)?/.exec(chunk.slice(i));
       i += m === null ? 1 : m[0].length;
       continue;

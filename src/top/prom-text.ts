@@ -110,7 +110,7 @@ interface Sample {
 function parseSample(line: string, fail: (what: string) => never): Sample {
   const nm = NAME.exec(line);
   if (nm === null) fail('expected a metric name');
-  const name = (nm as RegExpExecArray)[0];
+  const name = (nm)[0];
   let i = name.length;
   const labels: [string, string][] = [];
   if (line[i] === '{') {
@@ -123,7 +123,7 @@ function parseSample(line: string, fail: (what: string) => never): Sample {
       }
       const ln = LABEL_NAME.exec(line.slice(i));
       if (ln === null) fail('expected a label name or "}"');
-      const lname = (ln as RegExpExecArray)[0];
+      const lname = (ln)[0];
       i += lname.length;
       while (line[i] === ' ') i++;
       if (line[i] !== '=' || line[i + 1] !== '"') fail(`expected ="value" after label ${lname}`);
@@ -156,7 +156,7 @@ function parseSample(line: string, fail: (what: string) => never): Sample {
   const value = parseValue(rest[0] ?? '');
   if (value === undefined) fail(`"${rest[0] ?? ''}" is not a sample value (a float, NaN, +Inf or -Inf)`);
   if (rest.length > 2 || (rest[1] !== undefined && !/^-?\d+$/.test(rest[1]))) fail('expected at most a timestamp (integer milliseconds) after the value');
-  return { name, labels, value: value as number };
+  return { name, labels, value: value };
 }
 
 function parseValue(s: string): number | undefined {

@@ -1,7 +1,7 @@
 /** The renderer: fits any width and height, truncates names, keeps the selection in view, prints no control characters from labels. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Frame, FrameStat } from '../../src/top/frame.js';
+import type { FrameStat } from '../../src/top/frame.js';
 import { TopModel } from '../../src/top/model.js';
 import { render } from '../../src/top/render.js';
 import { flatten } from '../../src/top/rows.js';
@@ -16,7 +16,7 @@ function model(nStats: number, labelled = 3): TopModel {
       help: '',
       series: Array.from({ length: i === 0 ? labelled : 1 }, (_, j) => ({ labels: i === 0 ? [['type', `t${j}`] as const] : [], value: t * (i + j + 1) * 100 })),
     }));
-  for (let t = 0; t < 30; t++) m.update({ atMs: t * 1000, stats: stats(t) } as Frame);
+  for (let t = 0; t < 30; t++) m.update({ atMs: t * 1000, stats: stats(t) });
   return m;
 }
 
