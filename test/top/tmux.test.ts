@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cliPath, exitedWithin, runCli, startCli, waitFor } from '../helpers/cli.js';
@@ -87,16 +88,25 @@ test('top draws, refreshes, expands, follows a resize, quits on q with 0 and res
   await assertRestored(tm, 'BEFORE-TOP-MARKER');
 });
 
-test('top quits on Ctrl-C with status 0 and restores the terminal', async (t) => {
-  if (!needPeer(t, hasTmux(), 'tmux is not installed (Debian package tmux)')) return;
-  const tm = session(t, 100, 30);
-  tm.type(`${node} ${cliPath} top -i 0.5 --no-probe; echo TOP-EXIT=$?`);
-  await tm.waitFor((s) => /scx_host_context_switches +[\d.]+[kMG]?\/s/.test(s), 20_000, 'a drawn rate');
-  tm.keys('C-c');
-  await tm.waitFor((s) => /TOP-EXIT=\d+/.test(s), 20_000, 'top to exit');
-  assert.match(tm.capture(), /TOP-EXIT=0/);
-  await assertRestored(tm, 'BEFORE-TOP-MARKER');
-});
+for (const how of ['Ctrl-C', 'SIGTERM'] as const) {
+  test(`top quits on ${how} with status 0 and restores the terminal`, async (t) => {
+    if (!needPeer(t, hasTmux(), 'tmux is not installed (Debian package tmux)')) return;
+    const tm = session(t, 100, 30);
+    tm.type(`${node} ${cliPath} top -i 0.5 --no-probe; echo TOP-EXIT=$?`);
+    await tm.waitFor((s) => /scx_host_context_switches +[\d.]+[kMG]?\/s/.test(s), 20_000, 'a drawn rate');
+    if (how === 'Ctrl-C') tm.keys('C-c');
+    else {
+      // The shell's child is top's node process.
+      const shell = tm.display('#{pane_pid}');
+      const pid = Number(execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim());
+      assert.ok(pid > 0);
+      process.kill(pid, 'SIGTERM');
+    }
+    await tm.waitFor((s) => /TOP-EXIT=\d+/.test(s), 20_000, 'top to exit');
+    assert.match(tm.capture(), /TOP-EXIT=0/);
+    await assertRestored(tm, 'BEFORE-TOP-MARKER');
+  });
+}
 
 test('an uncaught exception while top has the screen: the terminal is given back and the error said, exit 1', async (t) => {
   if (!needPeer(t, hasTmux(), 'tmux is not installed (Debian package tmux)')) return;
