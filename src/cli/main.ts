@@ -10,6 +10,7 @@ import { runCommand, runFlags } from './run.js';
 import { describeCommand, describeFlags } from './describe.js';
 import { monitorCommand, monitorFlags } from './monitor.js';
 import { genHeaderCommand, genHeaderFlags } from './gen-header.js';
+import { topCommand, topFlags } from './top.js';
 
 export interface Command {
   readonly summary: string;
@@ -39,6 +40,12 @@ export const commands: Readonly<Record<string, Command>> = {
     usage: 'scx-metrics gen-header (--scheduler NAME | --stats MODULE) [-o FILE]',
     flags: genHeaderFlags,
     main: genHeaderCommand,
+  },
+  top: {
+    summary: 'A full-screen live view of the stats: rates and sparklines, labelled counters expandable',
+    usage: 'scx-metrics top [--from URL] [source flags]',
+    flags: topFlags,
+    main: topCommand,
   },
   monitor: { summary: "Print a running scx scheduler's stats every interval, like its --monitor", usage: 'scx-metrics monitor [flags]', flags: monitorFlags, main: monitorCommand },
 };

@@ -27,6 +27,11 @@ export const TIERS: readonly (readonly Layer[])[] = [
     { name: 'codegen', paths: ['src/codegen/'] },
   ],
   [{ name: 'agent', paths: ['src/agent.ts'] }],
+  // Views built on a running agent or on the sources: `top`, generated dashboards.
+  [
+    { name: 'top', paths: ['src/top/'] },
+    { name: 'dashboards', paths: ['src/dashboards/'] },
+  ],
   [
     { name: 'cli', paths: ['src/cli/', 'src/cli.ts'] },
     { name: 'package', paths: ['src/index.ts'] },
