@@ -10,6 +10,7 @@ import { runCommand, runFlags } from './run.js';
 import { describeCommand, describeFlags } from './describe.js';
 import { monitorCommand, monitorFlags } from './monitor.js';
 import { genHeaderCommand, genHeaderFlags } from './gen-header.js';
+import { dashboardCommand, dashboardFlags } from './dashboard.js';
 
 export interface Command {
   readonly summary: string;
@@ -39,6 +40,12 @@ export const commands: Readonly<Record<string, Command>> = {
     usage: 'scx-metrics gen-header (--scheduler NAME | --stats MODULE) [-o FILE]',
     flags: genHeaderFlags,
     main: genHeaderCommand,
+  },
+  dashboard: {
+    summary: 'Print a Grafana dashboard generated from the declarations (host, a --scheduler profile, or a live --scx-stats meta)',
+    usage: 'scx-metrics dashboard --grafana [--scheduler NAME] [--scx-stats PATH] [-o FILE]',
+    flags: dashboardFlags,
+    main: dashboardCommand,
   },
   monitor: { summary: "Print a running scx scheduler's stats every interval, like its --monitor", usage: 'scx-metrics monitor [flags]', flags: monitorFlags, main: monitorCommand },
 };
