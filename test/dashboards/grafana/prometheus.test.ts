@@ -115,7 +115,7 @@ test('a real Prometheus scraping the agent answers every dashboard query; panels
     // The scheduler and the map move all the time, so rates and shares have something to show.
     const timer = setInterval(() => {
       DISPATCH_PATHS.forEach((s, i) => sim.add(s, 10 * (i + 1)));
-      sim.add(RUSTY_STATS[11] as (typeof RUSTY_STATS)[number], 5);
+      sim.add(RUSTY_STATS[11], 5);
       sim.timeUsed += 0.01;
       map?.tick();
     }, 100);
