@@ -11,6 +11,7 @@ import { describeCommand, describeFlags } from './describe.js';
 import { monitorCommand, monitorFlags } from './monitor.js';
 import { genHeaderCommand, genHeaderFlags } from './gen-header.js';
 import { topCommand, topFlags } from './top.js';
+import { dashboardCommand, dashboardFlags } from './dashboard.js';
 
 export interface Command {
   readonly summary: string;
@@ -46,6 +47,12 @@ export const commands: Readonly<Record<string, Command>> = {
     usage: 'scx-metrics top [--from URL] [source flags]',
     flags: topFlags,
     main: topCommand,
+  },
+  dashboard: {
+    summary: 'Print a Grafana dashboard generated from the declarations (host, a --scheduler profile, or a live --scx-stats meta)',
+    usage: 'scx-metrics dashboard --grafana [--scheduler NAME] [--scx-stats PATH] [-o FILE]',
+    flags: dashboardFlags,
+    main: dashboardCommand,
   },
   monitor: { summary: "Print a running scx scheduler's stats every interval, like its --monitor", usage: 'scx-metrics monitor [flags]', flags: monitorFlags, main: monitorCommand },
 };

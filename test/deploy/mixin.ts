@@ -3,7 +3,7 @@
  * parser), the Grafana dashboard's targets, and what the agent exports according to `describe --format json`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,11 @@ export const DEPLOY = fileURLToPath(new URL('../../../deploy/', import.meta.url)
 export const RULES = join(DEPLOY, 'prometheus/rules.yml');
 export const RULES_TESTS = join(DEPLOY, 'prometheus/rules.test.yml');
 export const DASHBOARD = join(DEPLOY, 'grafana/scx-metrics.json');
+/** Every dashboard in deploy/grafana/ (generated: the host's and one per scheduler profile). */
+export const DASHBOARDS = readdirSync(join(DEPLOY, 'grafana'))
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => join(DEPLOY, 'grafana', f));
 export const PROMTOOL = '/usr/bin/promtool';
 export const hasPromtool = (): boolean => hasCommand(PROMTOOL, ['--version']);
 
@@ -67,8 +72,8 @@ export interface Dashboard {
   readonly templating: { list: { name: string; type: string; query: unknown; definition?: string; datasource?: { type: string; uid: string } }[] };
 }
 
-export function loadDashboard(): Dashboard {
-  return JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
+export function loadDashboard(path = DASHBOARD): Dashboard {
+  return JSON.parse(readFileSync(path, 'utf8')) as Dashboard;
 }
 
 /** Every panel, rows' nested panels included. */
@@ -76,8 +81,10 @@ export function allPanels(d: Dashboard): Panel[] {
   return d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 }
 
-export function dashboardTargets(d: Dashboard = loadDashboard()): DashboardTarget[] {
-  return allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+/** The targets of one dashboard, or of every dashboard in deploy/grafana/. */
+export function dashboardTargets(d?: Dashboard): DashboardTarget[] {
+  const ds = d === undefined ? DASHBOARDS.map((f) => loadDashboard(f)) : [d];
+  return ds.flatMap((x) => allPanels(x).flatMap((p) => (p.targets ?? []).map((t) => ({ panel: `${x.uid}: ${p.title}`, expr: t.expr }))));
 }
 
 /** A family as `describe --format json` lists it: exposed name, kind and labels (null: any value). */
@@ -100,7 +107,7 @@ function parseDescribe(stdout: string, what: string): Family[] {
   }
 }
 
-export const PROFILES = ['rusty', 'simple', 'nest', 'flatcg', 'central'] as const;
+export const PROFILES = ['rusty', 'simple', 'nest', 'flatcg', 'central', 'qmap'] as const;
 
 /**
  * Every family the agent can export, from `describe --format json` itself: host, probe and sched_ext

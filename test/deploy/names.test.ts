@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needPeer } from '../helpers/peers.js';
-import { type Family, allPanels, dashboardTargets, exportedFamilies, hasPyYaml, loadDashboard, loadRules, sampleNames } from './mixin.js';
+import { DASHBOARDS, type Family, allPanels, dashboardTargets, exportedFamilies, hasPyYaml, loadDashboard, loadRules, sampleNames } from './mixin.js';
 import { selectors } from './promql.js';
 
 /** Labels Prometheus adds at scrape time. */
@@ -82,10 +82,15 @@ test('every metric, label and label value the rules and the dashboard use is exp
   assert.deepEqual(problemsIn('x', 'scx_probe_runqueue_latency_seconds_bucket{le="+Inf",instance="a"}', known), []);
 });
 
-test('the dashboard: Grafana 10/11 schema, a datasource variable, an instance variable from label_values, every query on them', () => {
-  const d = loadDashboard();
+test('the dashboards: Grafana 10/11 schema, a datasource variable, an instance variable from label_values, every query on them', () => {
+  assert.ok(DASHBOARDS.length >= 2, DASHBOARDS.join(' '));
+  assert.equal(loadDashboard().uid, 'scx-metrics');
+  for (const file of DASHBOARDS) checkDashboard(loadDashboard(file));
+});
+
+function checkDashboard(d: ReturnType<typeof loadDashboard>): void {
   assert.ok(d.schemaVersion >= 36 && d.schemaVersion <= 41, `schemaVersion ${d.schemaVersion}`);
-  assert.equal(d.uid, 'scx-metrics');
+  assert.match(d.uid, /^scx-metrics/);
   const vars = new Map(d.templating.list.map((v) => [v.name, v]));
   assert.equal(vars.get('datasource')?.type, 'datasource');
   assert.equal(vars.get('datasource')?.query, 'prometheus');
@@ -114,4 +119,4 @@ test('the dashboard: Grafana 10/11 schema, a datasource variable, an instance va
       }
     }
   }
-});
+}
