@@ -158,7 +158,6 @@ function putHistograms(buf: Buffer, off: number, f: HistogramPlan, cache: ValueT
       buf[off++] = NL;
     }
     // The +Inf bucket and _count come from the same sum, so they agree even if a producer's own count drifts.
-    // Bucket counts are integers (cheap to write); the sum is the one fractional value, so it is cached.
     if (sumFirst && sum !== undefined) off = putSum(buf, off, sum[i] as Buffer, cache, i, s.sum);
     if (count !== undefined) off = putLine(buf, off, count[i] as Buffer, cumulative);
     if (!sumFirst && sum !== undefined) off = putSum(buf, off, sum[i] as Buffer, cache, i, s.sum);
@@ -174,6 +173,7 @@ function putLine(buf: Buffer, off: number, start: Buffer, value: number): number
   return off;
 }
 
+/** A sum line: bucket counts are integers and cheap to write, the sum is the fractional value worth caching. */
 function putSum(buf: Buffer, off: number, start: Buffer, cache: ValueTextCache, slot: number, value: number): number {
   off = putBytes(buf, off, start);
   off = cache.put(buf, off, slot, value);
