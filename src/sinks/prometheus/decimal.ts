@@ -33,7 +33,8 @@ export function putDecimal(buf: Buffer, off: number, v: number): number {
       const f = a * p;
       if (f >= LIMIT) break;
       const n = Math.round(f);
-      if (n / p === a) {
+      // A passing n is within f·2^-52 of f: the cheap test spares most divisions of long values.
+      if (Math.abs(f - n) <= f * 2 ** -49 && n / p === a) {
         if (v < 0) buf[off++] = 45; // '-'
         const high = Math.floor(n / 1e8);
         return putFixed(buf, off, high, n - high * 1e8, j);
@@ -91,7 +92,7 @@ function putLong(buf: Buffer, off: number, a: number, j: number): number {
   const e = ((hi >>> 20) & 0x7ff) - 1075;
   words[1] = (e - 1 + 1023) << 20;
   words[0] = 0;
-  const up = (word[0]) * t;
+  const up = word[0] * t;
   const down = (hi & 0xfffff) === 0 && lo === 0 ? up / 2 : up;
   const fp = Math.floor(p);
   // a·10^j = fp + r exactly but for r's last rounding.
