@@ -8,8 +8,9 @@
  * ones on both sides with the same arithmetic, so both render the same numbers: 10% (an idle machine: most
  * per-CPU counters keep their value between scrapes; the targets are judged here) and 100% (every series
  * moves every scrape, the worst case, printed with its own verdict). Ours renders into a reused buffer as
- * the sink does; prom-client's string is encoded to UTF-8 as any server must send it. Median ns per series
- * of interleaved runs after warm-up.
+ * the sink does; prom-client's string is encoded to UTF-8 as any server must send it. Median CPU time per
+ * series (process.cpuUsage: on a shared 2-core machine wall time mostly measures the other processes) of
+ * interleaved runs after warm-up, each side after a full GC; the wall-clock medians are printed beside.
  */
 import { cpus } from 'node:os';
 import client from 'prom-client';
@@ -128,6 +129,14 @@ const values = (text: string): string[] =>
     .map((l) => l.slice(l.lastIndexOf(' ') + 1))
     .sort();
 
+/** CPU time (user + system) of this process since `from`, in ns: a render descheduled on a shared machine is not charged for the wait. */
+const cpuNs = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) * 1000;
+};
+/** `global.gc` when run with --expose-gc (scripts/run-bench.mjs passes it). */
+const gc = (globalThis as { gc?: () => void }).gc;
+
 let scratch = Buffer.alloc(0);
 function into(r: Text004Renderer | OpenMetricsRenderer, registry: Registry): Buffer {
   const need = r.maxBytes(registry);
@@ -155,21 +164,33 @@ for (const [kind, families, perFamily] of [
     for (const share of SHARES) {
       const t: number[] = [];
       const p: number[] = [];
+      const tw: number[] = [];
+      const pw: number[] = [];
       for (let r = 0; r < WARMUP + RUNS; r++) {
         s.move(share);
-        let t0 = process.hrtime.bigint();
+        // Each side starts on a collected heap, so neither pays for the other's garbage.
+        gc?.();
+        let w0 = process.hrtime.bigint();
+        let c0 = process.cpuUsage();
         into(ours, s.registry);
-        const ta = Number(process.hrtime.bigint() - t0) / s.series;
-        t0 = process.hrtime.bigint();
+        const ta = cpuNs(c0) / s.series;
+        const twa = Number(process.hrtime.bigint() - w0) / s.series;
+        gc?.();
+        w0 = process.hrtime.bigint();
+        c0 = process.cpuUsage();
         Buffer.from(await peer.metrics(), 'utf8');
-        const tb = Number(process.hrtime.bigint() - t0) / s.series;
+        const tb = cpuNs(c0) / s.series;
+        const twb = Number(process.hrtime.bigint() - w0) / s.series;
         if (r >= WARMUP) {
           t.push(ta);
           p.push(tb);
+          tw.push(twa);
+          pw.push(twb);
         }
       }
       const label = `${s.title}, ${format}, ${share * 100}% moving${share === 1 ? ' (worst case)' : ''}`;
-      const met = verdict(label, median(t), median(p), s.target, { unit: 'ns/series' });
+      const met = verdict(label, median(t), median(p), s.target, { unit: 'CPU ns/series' });
+      console.log(`  (wall clock: ours ${median(tw).toFixed(0)} ns/series, peer ${median(pw).toFixed(0)}, ratio ${(median(pw) / median(tw)).toFixed(2)}x)`);
       if (share === 1) {
         if (!met) worst.push(`${s.title}, ${format}`);
       } else allMet = met && allMet;
