@@ -4,7 +4,7 @@
  * stores: no bounds checks, no string concatenation, no encoding pass over the whole exposition. Constant
  * text is UTF-8 encoded once per plan; numbers are ASCII and stored digit by digit.
  */
-import { formatValue } from './numbers.js';
+import { putDecimal } from './decimal.js';
 
 /**
  * The longest text formatValue gives: 25 characters, e.g. `-0.0000012345678901234567`. Sample values are the
@@ -47,7 +47,7 @@ function putSmallInt(buf: Buffer, off: number, v: number): number {
 /**
  * Writes a sample value as formatValue spells it; returns the offset after it. Non-negative integers below
  * 2^53 (counter and bucket values) skip the intermediate string: below 2^31 in int32 arithmetic, above in two
- * parts of nine digits and the rest.
+ * parts of nine digits and the rest. Other values go to putDecimal (short decimals without a string too).
  */
 export function putNumber(buf: Buffer, off: number, v: number): number {
   if (v >= 0 && v < 2147483648 && (v | 0) === v) return putSmallInt(buf, off, v);
@@ -63,7 +63,5 @@ export function putNumber(buf: Buffer, off: number, v: number): number {
     }
     return off;
   }
-  const s = formatValue(v);
-  for (let i = 0; i < s.length; i++) buf[off++] = s.charCodeAt(i);
-  return off;
+  return putDecimal(buf, off, v);
 }

@@ -8,6 +8,7 @@ import type { CounterSeries, GaugeSeries, HistogramSeries, Registry } from '../.
 import { MAX_NUMBER_BYTES, putBytes, putNumber, utf8 } from './bytes.js';
 import type { ExpositionFormat } from './format.js';
 import type { SeriesLabels } from './series-labels.js';
+import { ValueTextCache } from './value-cache.js';
 
 /** A family whose series have one value each (counters, gauges). */
 export interface ScalarPlan {
@@ -81,6 +82,8 @@ export abstract class PlannedRenderer implements ExpositionFormat {
   protected readonly labels: SeriesLabels;
   private readonly footer: Buffer;
   private families: readonly FamilyPlan[] = [];
+  /** Per family, its value slots' last text (scalar values, histogram sums); rebuilt with the plan. */
+  private caches: readonly ValueTextCache[] = [];
   private registry: Registry | undefined;
   private generation = -1;
   private bound = 0;
@@ -106,6 +109,7 @@ export abstract class PlannedRenderer implements ExpositionFormat {
       const size = new PlanSizer();
       size.constant = this.footer.length;
       this.families = this.plan(registry, this.labels.get(registry), size);
+      this.caches = this.families.map((f) => new ValueTextCache(f.series.length));
       this.bound = size.constant + size.values * MAX_NUMBER_BYTES;
       this.registry = registry;
       this.generation = registry.generation;
@@ -117,27 +121,30 @@ export abstract class PlannedRenderer implements ExpositionFormat {
     const need = this.maxBytes(registry);
     if (buf.length < need) throw new RangeError(`renderInto: the buffer has ${buf.length} bytes, the exposition may need ${need}`);
     let off = 0;
-    for (const f of this.families) {
+    const families = this.families;
+    for (let i = 0; i < families.length; i++) {
+      const f = families[i] as FamilyPlan;
+      const cache = this.caches[i] as ValueTextCache;
       off = putBytes(buf, off, f.header);
-      off = f.histogram ? putHistograms(buf, off, f) : putScalars(buf, off, f);
+      off = f.histogram ? putHistograms(buf, off, f, cache) : putScalars(buf, off, f, cache);
     }
     off = putBytes(buf, off, this.footer);
     return buf.subarray(0, off);
   }
 }
 
-function putScalars(buf: Buffer, off: number, f: ScalarPlan): number {
+function putScalars(buf: Buffer, off: number, f: ScalarPlan, cache: ValueTextCache): number {
   const { series, prefix, trailer } = f;
   for (let i = 0; i < series.length; i++) {
     off = putBytes(buf, off, prefix[i] as Buffer);
-    off = putNumber(buf, off, (series[i] as CounterSeries).value);
+    off = cache.put(buf, off, i, (series[i] as CounterSeries).value);
     buf[off++] = NL;
     if (trailer !== undefined) off = putBytes(buf, off, trailer[i] as Buffer);
   }
   return off;
 }
 
-function putHistograms(buf: Buffer, off: number, f: HistogramPlan): number {
+function putHistograms(buf: Buffer, off: number, f: HistogramPlan, cache: ValueTextCache): number {
   const { series, buckets, sum, count, sumFirst, trailer } = f;
   for (let i = 0; i < series.length; i++) {
     const s = series[i] as HistogramSeries;
@@ -151,9 +158,9 @@ function putHistograms(buf: Buffer, off: number, f: HistogramPlan): number {
       buf[off++] = NL;
     }
     // The +Inf bucket and _count come from the same sum, so they agree even if a producer's own count drifts.
-    if (sumFirst && sum !== undefined) off = putLine(buf, off, sum[i] as Buffer, s.sum);
+    if (sumFirst && sum !== undefined) off = putSum(buf, off, sum[i] as Buffer, cache, i, s.sum);
     if (count !== undefined) off = putLine(buf, off, count[i] as Buffer, cumulative);
-    if (!sumFirst && sum !== undefined) off = putLine(buf, off, sum[i] as Buffer, s.sum);
+    if (!sumFirst && sum !== undefined) off = putSum(buf, off, sum[i] as Buffer, cache, i, s.sum);
     if (trailer !== undefined) off = putBytes(buf, off, trailer[i] as Buffer);
   }
   return off;
@@ -162,6 +169,14 @@ function putHistograms(buf: Buffer, off: number, f: HistogramPlan): number {
 function putLine(buf: Buffer, off: number, start: Buffer, value: number): number {
   off = putBytes(buf, off, start);
   off = putNumber(buf, off, value);
+  buf[off++] = NL;
+  return off;
+}
+
+/** A sum line: bucket counts are integers and cheap to write, the sum is the fractional value worth caching. */
+function putSum(buf: Buffer, off: number, start: Buffer, cache: ValueTextCache, slot: number, value: number): number {
+  off = putBytes(buf, off, start);
+  off = cache.put(buf, off, slot, value);
   buf[off++] = NL;
   return off;
 }
