@@ -111,7 +111,7 @@ export class Family<D extends StatDecl = StatDecl> {
 
   /** A folded handle for `values`, which passes its updates on to the overflow series (overflow.ts). */
   private fold(values: readonly string[]): SeriesOf<D> {
-    this.ids.folded(this as unknown as Family, values);
+    this.ids.folded(this, values);
     const labels = Object.freeze([...values]);
     const d: StatDecl = this.decl;
     let s: Series;

@@ -24,7 +24,7 @@ export class SeriesLifetime {
 
   /** Makes `family`'s series expire when unreported. Idempotent; returns the family. */
   track<F extends Family>(family: F): F {
-    this.families.add(family as unknown as Family);
+    this.families.add(family);
     return family;
   }
 
