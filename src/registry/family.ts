@@ -96,6 +96,14 @@ export class Family<D extends StatDecl = StatDecl> {
     return this.add(key, Object.freeze([...values]));
   }
 
+  /**
+   * A handle for `values` that is never exported and never expires: what a source updates for an input it
+   * reads but does not report (an offline CPU's slot of a per-CPU map). Its id is -1.
+   */
+  detached(values: readonly string[]): SeriesOf<D> {
+    return this.create(Object.freeze([...values]), -1);
+  }
+
   /** The overflow series, if label sets have been folded into it and it has not been swept since. */
   get overflow(): SeriesOf<D> | undefined {
     return this.overflowSeries;
@@ -178,9 +186,9 @@ export class Family<D extends StatDecl = StatDecl> {
     this.ids.release(s.id);
   }
 
-  private create(values: readonly string[]): SeriesOf<D> {
-    const id = this.ids.take();
-    const serial = this.ids.serial();
+  private create(values: readonly string[], detachedId?: number): SeriesOf<D> {
+    const id = detachedId ?? this.ids.take();
+    const serial = detachedId === undefined ? this.ids.serial() : 0;
     const created = Date.now() / 1000;
     const d: StatDecl = this.decl;
     let s: Series;
