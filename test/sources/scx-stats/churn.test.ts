@@ -12,6 +12,8 @@ import { OtlpSink } from '../../../src/sinks/otlp/sink.js';
 import { PrometheusSink } from '../../../src/sinks/prometheus/server.js';
 import { Backoff as QueueBackoff } from '../../../src/sinks/push/queue.js';
 import { RemoteWriteSink } from '../../../src/sinks/remote-write/sink.js';
+import { TerminalSink } from '../../../src/sinks/terminal/sink.js';
+import { textCollector } from '../../helpers/fixtures.js';
 import { STALE_NAN_BYTES } from '../../../src/sinks/remote-write/encode.js';
 import { snappyUncompress } from '../../../src/sinks/remote-write/snappy.js';
 import { ScxStatsSource } from '../../../src/sources/scx-stats/source.js';
@@ -69,9 +71,10 @@ test('churn: dict keys that change every interval leave /metrics bounded at live
   const prom = new PrometheusSink({ host: '127.0.0.1', port: 0 });
   const remote = new RemoteWriteSink({ url: new URL(`${rw.url}/api/v1/write`), backoff: new QueueBackoff(20, 100) });
   const otel = new OtlpSink({ url: new URL(`${otlp.url}/v1/metrics`), resource: [['service.name', 'scx-metrics']], backoff: new QueueBackoff(20, 100) });
+  const report = textCollector();
   const agent = new Agent({
     sources: [new ScxStatsSource({ path: server.path, backoff: new Backoff(0, 0) })],
-    sinks: [prom, remote, otel],
+    sinks: [prom, remote, otel, new TerminalSink({ format: 'json', out: report.stream })],
     intervalSeconds: 1,
     log: memoryLogger(),
   });
@@ -94,6 +97,13 @@ test('churn: dict keys that change every interval leave /metrics bounded at live
     const text = (await get(prom.address().port)).body.toString('utf8');
     assert.ok(!text.includes('layer="r0-k0"'), 'a key gone for the grace period is removed from /metrics');
     assert.equal(agent.registry.get('scx_metrics_series_expired')?.series[0]?.labelValues[0], 'scx_stats');
+    // The report (one JSON object per interval): r0-k0 is in the first and absent once removed.
+    const reports = report.text().trim().split('\n');
+    assert.equal(reports.length, ROUNDS);
+    const shown = reports.map((r) => r.includes('"r0-k0"'));
+    assert.deepEqual(shown.slice(0, GRACE), [true, true, false], `r0-k0 per report: ${shown.join(',')}`);
+    assert.ok(shown.slice(GRACE - 1).every((x) => !x));
+    assert.ok(reports.at(-1)?.includes(`"r${ROUNDS}-k0"`));
 
     // remote_write: r0-k0 was sent live, then once with Prometheus' staleness marker, then never again.
     await rw.waitFor(ROUNDS + 1);
