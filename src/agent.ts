@@ -6,7 +6,7 @@
  */
 import { healthStats } from './health.js';
 import { errorMessage, type Logger, createLogger } from './support/log.js';
-import { Registry, type CounterSeries, type Families, type GaugeSeries } from './registry/index.js';
+import { Registry, SeriesLifetime, type CounterSeries, type Families, type Family, type GaugeSeries } from './registry/index.js';
 import type { Sink, Snapshot } from './plugin/sink.js';
 import type { Source } from './plugin/source.js';
 
@@ -21,6 +21,13 @@ export interface AgentOptions {
   readonly sourceTimeoutMs?: number;
   /** How long push sinks get to send what they hold at shutdown. Default 2000 ms. */
   readonly shutdownDeadlineMs?: number;
+  /** Successful collections a series may go unreported by its source before it is removed. Default 3. */
+  readonly seriesGrace?: number;
+  /**
+   * Most series per metric before new label sets fold into its overflow series (0: no limit). Default: the
+   * registry's own (2000 for a registry the agent makes).
+   */
+  readonly cardinalityLimit?: number;
 }
 
 interface SourceState {
@@ -30,6 +37,8 @@ interface SourceState {
   pending: Promise<void> | undefined;
   /** False while the source says its input does not exist here (`Source.present`): its series are removed. */
   present: boolean;
+  /** The families whose unreported series this source's successful collections expire. */
+  readonly lifetime: SeriesLifetime;
   up: GaugeSeries;
   errors: CounterSeries;
   duration: GaugeSeries;
@@ -43,6 +52,7 @@ export class Agent {
   private readonly collections: CounterSeries;
   private readonly collectionDuration: GaugeSeries;
   private readonly states: SourceState[];
+  private folding = false;
   /** Monotonic time (performance.now) of the previous flush; undefined before the first. */
   private lastFlush: number | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -67,8 +77,34 @@ export class Agent {
     this.health = this.registry.register(healthStats);
     this.collections = this.health.collections.with();
     this.collectionDuration = this.health.collection_duration.with();
+    if (opts.cardinalityLimit !== undefined) this.registry.cardinalityLimit = opts.cardinalityLimit;
+    this.registry.onFold = (family) => this.folded(family);
     // Health handles are resolved once; each source's series are exported (as 0) from the start.
-    this.states = opts.sources.map((source) => ({ source, attached: false, pending: undefined, present: true, ...this.sourceHealth(source) }));
+    this.states = opts.sources.map((source) => ({
+      source,
+      attached: false,
+      pending: undefined,
+      present: true,
+      lifetime: new SeriesLifetime(opts.seriesGrace),
+      ...this.sourceHealth(source),
+    }));
+  }
+
+  /** A label set went to `family`'s overflow series: counted, and said once per metric. */
+  private folded(family: Family): void {
+    const name = family.decl.name;
+    // With a tiny limit the counter's own family folds too: count that once, without recursing.
+    if (this.folding) return;
+    this.folding = true;
+    try {
+      this.health.series_folded.with({ metric: name }).inc();
+    } finally {
+      this.folding = false;
+    }
+    this.log.once(
+      `folded:${name}`,
+      `metric ${name} reached the cardinality limit of ${this.registry.cardinalityLimit} series; new label sets are folded into its overflow series (labels "__overflow__"), counted in scx_metrics_series_folded_total (raise it with --cardinality-limit)`,
+    );
   }
 
   /** A source's health series (created, or found again after they were removed while it was absent). */
@@ -205,7 +241,7 @@ export class Agent {
   }
 
   private async attach(st: SourceState): Promise<void> {
-    if (await this.guarded(st, 'attach', () => st.source.attach({ registry: this.registry, log: this.log }))) {
+    if (await this.guarded(st, 'attach', () => st.source.attach({ registry: this.registry, log: this.log, lifetime: st.lifetime }))) {
       st.attached = true;
       this.log.clear(`attach:${st.source.name}`, `source ${st.source.name}: attached`);
       this.syncPresence(st);
@@ -252,7 +288,11 @@ export class Agent {
     // error series removed while the input was absent: count it on the new one.
     if (this.syncPresence(st) && !ok) st.errors.inc();
     st.up.set(ok ? 1 : 0);
-    if (ok) this.log.clear(`collect:${st.source.name}`, `source ${st.source.name}: reading again`);
+    if (ok) {
+      this.log.clear(`collect:${st.source.name}`, `source ${st.source.name}: reading again`);
+      const expired = st.lifetime.sweep();
+      if (expired > 0) this.health.series_expired.with({ source: st.source.name }).inc(expired);
+    }
     st.duration.set((performance.now() - t0) / 1000);
   }
 

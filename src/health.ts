@@ -17,5 +17,11 @@ export const healthStats = defineStats({
     source_duration: gauge({ help: "Wall time of the source's last read", unit: 'seconds', labels: { source: String } }),
     sink_dropped: counter({ help: 'Items a push sink dropped because its queue was full or its peer failed', labels: { sink: String } }),
     sink_errors: counter({ help: 'Errors a sink met while sending or serving', labels: { sink: String } }),
+    // One series per metric that reached the cardinality limit (--cardinality-limit).
+    series_folded: counter({
+      help: 'New label sets folded into a metric\'s overflow series (all labels "__overflow__") because it held --cardinality-limit series',
+      labels: { metric: String },
+    }),
+    series_expired: counter({ help: 'Series removed because their source stopped reporting them for --series-grace intervals', labels: { source: String } }),
   },
 });

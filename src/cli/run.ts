@@ -8,10 +8,23 @@ import { createLogger, errorMessage } from '../support/log.js';
 import { createSinks, createSources, flagsWithoutEffect, pluginFlags } from './catalog.js';
 import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from '../plugin/flags.js';
 import type { PluginEnv } from '../plugin/plugin.js';
+import { DEFAULT_CARDINALITY_LIMIT, DEFAULT_SERIES_GRACE } from '../registry/index.js';
 
 export function runFlags(): FlagSpecs {
   return {
     interval: { type: 'string', short: 'i', default: '2', metavar: 'SECONDS', help: 'Seconds between collections' },
+    'series-grace': {
+      type: 'string',
+      default: String(DEFAULT_SERIES_GRACE),
+      metavar: 'INTERVALS',
+      help: 'Successful collections a series may go unreported (a dict key, info string or CPU that went away) before it is removed',
+    },
+    'cardinality-limit': {
+      type: 'string',
+      default: String(DEFAULT_CARDINALITY_LIMIT),
+      metavar: 'N',
+      help: 'Most series per metric; new label sets past it fold into one series labelled "__overflow__" (0: no limit)',
+    },
     ...pluginFlags(),
   };
 }
@@ -26,6 +39,11 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
   // Below this the source timeout (a fraction of the interval) is shorter than any real read, and ticks run back
   // to back: every source would fail every time.
   if (intervalSeconds < MIN_INTERVAL_SECONDS) throw new UsageError(`--interval: "${stringFlag(values, 'interval')}" is less than ${MIN_INTERVAL_SECONDS} seconds`);
+  const seriesGrace = parsePositive('series-grace', stringFlag(values, 'series-grace') ?? String(DEFAULT_SERIES_GRACE), { integer: true });
+  const cardinalityLimit = parsePositive('cardinality-limit', stringFlag(values, 'cardinality-limit') ?? String(DEFAULT_CARDINALITY_LIMIT), {
+    integer: true,
+    allowZero: true,
+  });
   const log = createLogger();
   // The first SIGINT/SIGTERM stops the agent (exit 0); once stopping, another one exits at once with the
   // shell's status for it (128 + signal number), so a hung start or close never holds the process. Installed
@@ -46,7 +64,7 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
   const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };
   const sources = await createSources(values, env);
   const sinks = await createSinks(values, env);
-  const agent = new Agent({ sources, sinks, intervalSeconds, log });
+  const agent = new Agent({ sources, sinks, intervalSeconds, log, seriesGrace, cardinalityLimit });
   try {
     try {
       await agent.start(aborter.signal);

@@ -5,11 +5,19 @@
  */
 import type { StatSet } from '../declare/types.js';
 import type { Logger } from '../support/log.js';
+import type { SeriesLifetime } from '../registry/lifetime.js';
 import type { Registry } from '../registry/registry.js';
 
 export interface SourceContext {
   readonly registry: Registry;
   readonly log: Logger;
+  /**
+   * This source's series lifetime: a family passed to `lifetime.track()` loses, after the grace period, the
+   * series the source stopped updating (a dict key or CPU that went away). A handle kept across intervals
+   * must be resolved again once its `removed` is set. Absent in contexts built outside an agent (nothing
+   * expires there).
+   */
+  readonly lifetime?: SeriesLifetime;
 }
 
 export interface Source {

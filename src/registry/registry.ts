@@ -8,7 +8,23 @@ import { Family, type SeriesIds } from './family.js';
 /** The families of a registered set, by the same keys as its declarations. */
 export type Families<S extends Readonly<Record<string, StatDecl>>> = { readonly [K in keyof S]: Family<S[K]> };
 
+/** OpenTelemetry's default cardinality limit: most series a family holds before new label sets fold. */
+export const DEFAULT_CARDINALITY_LIMIT = 2000;
+
+export interface RegistryOptions {
+  /** Most series per family; label sets past it fold into one overflow series. 0 for no limit. Default 2000. */
+  readonly cardinalityLimit?: number;
+}
+
 export class Registry {
+  /**
+   * Most series per family (0: no limit). Past it, `with()` of a new label set returns a handle whose updates
+   * go to the family's overflow series, whose every label value is `__overflow__` (overflow.ts). Lowering it
+   * removes nothing: it applies to series created afterwards.
+   */
+  cardinalityLimit: number;
+  /** Called each time a new label set is folded into a family's overflow series (the agent counts and says it). */
+  onFold: ((family: Family, labelValues: readonly string[]) => void) | undefined;
   private readonly list: Family[] = [];
   private readonly byName = new Map<string, Family>();
   private nextId = 0;
@@ -25,7 +41,15 @@ export class Registry {
     changed: () => {
       this.gen++;
     },
+    limit: () => this.cardinalityLimit,
+    folded: (family, values) => this.onFold?.(family, values),
   };
+
+  constructor(opts: RegistryOptions = {}) {
+    const limit = opts.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT;
+    if (!(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`cardinality limit must be a whole number >= 0, got ${limit}`);
+    this.cardinalityLimit = limit;
+  }
 
   /**
    * Registers every declaration of a set and returns its families by key. Registering the same declaration

@@ -25,12 +25,29 @@ abstract class SeriesBase {
   readonly labelValues: readonly string[];
   /** When the series was created (Unix seconds), for OpenMetrics `_created` and OTLP start times. */
   readonly created: number;
+  /**
+   * Set by every update (and `touch`): the source reported this series since the last sweep. A family whose
+   * series expire (`SeriesLifetime.track`) is swept after each successful collection of its source.
+   */
+  reported = false;
+  /** Successful collections in a row that did not report this series (kept by `SeriesLifetime`). */
+  missed = 0;
+  /**
+   * True once the series has left its family (removed, or swept as unreported). A handle kept across
+   * intervals must be resolved again when this is set: updates to it are no longer exported.
+   */
+  removed = false;
 
   constructor(id: number, serial: number, labelValues: readonly string[], created: number) {
     this.id = id;
     this.serial = serial;
     this.labelValues = labelValues;
     this.created = created;
+  }
+
+  /** Says the source still reports this series without changing its value (an info gauge that stays 1). */
+  touch(): void {
+    this.reported = true;
   }
 }
 
@@ -55,11 +72,13 @@ export class CounterSeries extends SeriesBase {
   inc(delta = 1): void {
     if (!(delta >= 0)) throw new RangeError(`counter delta must be a non-negative number, got ${delta}`);
     this.value += delta;
+    this.reported = true;
   }
 
   /** Takes the producer's cumulative value; see the class comment for what happens when it goes backwards. */
   absolute(cumulative: number): void {
     if (!(cumulative >= 0)) throw new RangeError(`cumulative counter value must be a non-negative number, got ${cumulative}`);
+    this.reported = true;
     if (cumulative >= this.lastAbsolute) {
       this.value += cumulative - this.lastAbsolute;
     } else {
@@ -76,6 +95,7 @@ export class CounterSeries extends SeriesBase {
    */
   absoluteMax(cumulative: number): void {
     if (!(cumulative >= 0)) throw new RangeError(`cumulative counter value must be a non-negative number, got ${cumulative}`);
+    this.reported = true;
     if (cumulative > this.lastAbsolute) {
       this.value += cumulative - this.lastAbsolute;
       this.lastAbsolute = cumulative;
@@ -89,14 +109,17 @@ export class GaugeSeries extends SeriesBase {
 
   set(value: number): void {
     this.value = value;
+    this.reported = true;
   }
 
   inc(delta = 1): void {
     this.value += delta;
+    this.reported = true;
   }
 
   dec(delta = 1): void {
     this.value -= delta;
+    this.reported = true;
   }
 }
 
@@ -137,6 +160,7 @@ export class HistogramSeries extends SeriesBase {
     this.counts[lo] = (this.counts[lo] as number) + 1;
     this.sum += value;
     this.count++;
+    this.reported = true;
   }
 
   /**
@@ -166,6 +190,7 @@ export class HistogramSeries extends SeriesBase {
     }
     this.sum += cumulativeSum - this.lastSum;
     this.lastSum = cumulativeSum;
+    this.reported = true;
   }
 }
 

@@ -34,6 +34,7 @@ import type { Source, SourceContext } from '../../plugin/source.js';
 import { mapArenaGlobals } from './arena.js';
 import { Btf } from './btf.js';
 import { EntrySeries, type Handle } from './entry-series.js';
+import { OnlineCpus } from '../online-cpus.js';
 import { type Located, type Locator, LocateError, type Writable, locate, scanPrograms, stillThere } from './discover.js';
 import { type SchedulerScope, describeScope, scopePrograms } from './scope.js';
 import { schedExtOps } from './struct-ops.js';
@@ -176,6 +177,8 @@ export class BpfSource implements Source {
   private readonly exported: StatSet;
   private states: MapState[] = [];
   private log: Logger | undefined;
+  /** The online CPUs, read each collection when series are per CPU (offline CPUs' series expire). */
+  private readonly online = new OnlineCpus();
   /** Label values every series starts with (a sub-scheduler's cgroup id and path), before the entry's own. */
   private readonly labelHead: readonly string[];
   /** How the scope picked the programs, for the attach line. */
@@ -222,7 +225,13 @@ export class BpfSource implements Source {
         if (family === undefined) throw new Error(`stat "${e.decl.key}" is not registered`);
         // Only the label sets now: the series themselves are created by the entry's first read.
         const head = this.labelHead;
-        const es = new EntrySeries(family, perCpu ? cpus.map((c) => [c, ...head, ...e.labelValues]) : [[...head, ...e.labelValues]]);
+        const es = perCpu
+          ? new EntrySeries(
+              ctx.lifetime?.track(family) ?? family,
+              cpus.map((c) => [c, ...head, ...e.labelValues]),
+              { labels: cpus, online: this.online },
+            )
+          : new EntrySeries(family, [[...head, ...e.labelValues]]);
         firstHandle.push(n);
         n += es.count * e.width;
         series.push(es);
@@ -251,6 +260,7 @@ export class BpfSource implements Source {
   }
 
   collect(): void {
+    if (this.opts.perCpu === true) this.online.read();
     const problems: string[] = [];
     // One scan of all programs per interval at most, shared by every map that needs finding.
     let progs: ProgInfo[] | undefined;

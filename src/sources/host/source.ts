@@ -65,6 +65,8 @@ export class ProcFileSource implements Source {
     this.bindings = Object.values(this.set.stats)
       .filter((d) => d.from?.source === 'proc')
       .map((decl) => ({ decl, ref: decl.from as ProcRef, family: families[decl.key] as Family, perCpu: new Map() }));
+    // /proc lists online CPUs only: a CPU taken offline stops being reported, and its series expire.
+    for (const b of this.bindings) if (b.ref.field === 'cpu') ctx.lifetime?.track(b.family);
   }
 
   async collect(): Promise<void> {
@@ -107,7 +109,8 @@ export class ProcFileSource implements Source {
     const bad: string[] = [];
     for (const { key, cpu } of cpus) {
       let handles = b.perCpu.get(key);
-      if (handles === undefined) {
+      // Swept while the CPU was offline: it is back, with new series.
+      if (handles === undefined || handles[0]?.removed === true) {
         handles = modes === undefined ? [b.family.withValues([cpu]) as unknown as Updatable] : modes.map((m) => b.family.withValues([cpu, m]) as unknown as Updatable);
         b.perCpu.set(key, handles);
       }

@@ -7,6 +7,7 @@ import type { StatSet } from '../../declare/types.js';
 import { errorMessage } from '../../support/log.js';
 import type { CounterSeries, Families, HistogramSeries } from '../../registry/index.js';
 import { possibleCpus } from '../bpf/sys.js';
+import { OnlineCpus } from '../online-cpus.js';
 import type { Source, SourceContext } from '../../plugin/source.js';
 import { SchedProbe, kernelLayout, type KernelLayout } from './probe.js';
 import { EVENTS } from './programs.js';
@@ -47,6 +48,7 @@ export class ProbeSource implements Source {
   /** Per event, handles by possible-CPU slot (created when that CPU first counts). */
   private readonly perCpu = new Map<string, (CounterSeries | undefined)[]>();
   private latency: HistogramSeries | undefined;
+  private readonly online = new OnlineCpus();
 
   constructor(opts: ProbeSourceOptions = {}) {
     this.latencyWanted = opts.latency;
@@ -59,6 +61,7 @@ export class ProbeSource implements Source {
 
   attach(ctx: SourceContext): void {
     this.families = ctx.registry.register(probeStats);
+    for (const e of EVENTS) ctx.lifetime?.track(this.families[e]);
     let refused: string | undefined;
     if (this.latencyWanted !== false && this.latencyRefused === undefined) {
       this.layout ??= this.tryReadLayout();
@@ -97,6 +100,9 @@ export class ProbeSource implements Source {
     if (probe === undefined || fams === undefined) return;
     const r = probe.read();
     const cpus = possibleCpus().ids;
+    // Per-CPU counts have a slot for every possible CPU: an offline CPU's is left unreported, so its series
+    // expires after the grace period; when the CPU comes back its series is resolved again.
+    const online = this.online.read();
     for (const e of EVENTS) {
       const counts = r.events[e];
       let handles = this.perCpu.get(e);
@@ -106,8 +112,9 @@ export class ProbeSource implements Source {
       }
       for (let k = 0; k < counts.length; k++) {
         const v = counts[k] as bigint;
+        if (online !== undefined && !online.has(String(cpus[k]))) continue;
         let h = handles[k];
-        if (h === undefined) {
+        if (h === undefined || h.removed) {
           if (v === 0n) continue;
           h = fams[e].withValues([String(cpus[k])]);
           handles[k] = h;

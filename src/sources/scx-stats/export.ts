@@ -337,24 +337,26 @@ class Stager {
 
   commit(): void {
     const { ops, insts, refs, nums, strs } = this;
+    // A cached handle whose series was swept (its field went unreported for the grace period) is resolved
+    // again: `removed` says its updates would no longer be exported.
     for (let i = 0; i < this.n; i++) {
       const inst = insts[i] as Instance;
       const op = ops[i];
       if (op === OP_GAUGE) {
         const f = refs[i] as NumberNode;
         let g = inst.gauges[f.gaugeIndex];
-        if (g === undefined) g = inst.gauges[f.gaugeIndex] = (f.gauge?.family as Family).withValues(inst.labels) as GaugeSeries;
+        if (g === undefined || g.removed) g = inst.gauges[f.gaugeIndex] = (f.gauge?.family as Family).withValues(inst.labels) as GaugeSeries;
         g.set(nums[i] as number);
       } else if (op === OP_COUNT) {
         const c = (refs[i] as NumberNode).count as CountBinding;
         let s = inst.counters[c.index];
-        if (s === undefined) s = inst.counters[c.index] = (c.slot.family as Family).withValues(inst.labels) as CounterSeries;
+        if (s === undefined || s.removed) s = inst.counters[c.index] = (c.slot.family as Family).withValues(inst.labels) as CounterSeries;
         if (c.cumulative) s.absolute(nums[i] as number);
         else s.inc(nums[i]);
       } else if (op === OP_SHARE) {
         const e = refs[i] as ShareEntry;
         let s = inst.counters[e.index];
-        if (s === undefined) {
+        if (s === undefined || s.removed) {
           const values = e.labelValue === undefined ? inst.labels : [...inst.labels, e.labelValue];
           s = inst.counters[e.index] = (e.slot.family as Family).withValues(values) as CounterSeries;
         }
@@ -400,7 +402,8 @@ class Stager {
         if (f.count?.slot.family !== undefined) this.push(OP_COUNT, inst, f, v * f.count.scale);
       } else if (f.kind === 'string') {
         if (typeof v !== 'string') throw new ShapeError(`.${name}`, `expected a string, got ${typeName(v)}`);
-        if (f.slot.family !== undefined && inst.infoValues[f.index] !== v) {
+        // Staged every interval, changed or not: an unchanged info series is still reported (touched).
+        if (f.slot.family !== undefined) {
           this.strs[this.n] = v;
           this.push(OP_INFO, inst, f, 0);
         }
@@ -408,7 +411,9 @@ class Stager {
         if (!isObject(v)) throw new ShapeError(`.${name}`, `expected a dict (object), got ${typeName(v)}`);
         let m = inst.dicts[f.index];
         if (m === undefined) m = inst.dicts[f.index] = new Map();
+        let keys = 0;
         for (const k in v) {
+          keys++;
           let child = m.get(k);
           if (child === undefined) {
             // Creating an instance touches no registry: series are resolved at commit.
@@ -423,6 +428,10 @@ class Stager {
             throw err;
           }
         }
+        // A key the server no longer sends lets go of its instance; its series stay until the grace
+        // period removes them, and a key that comes back in time finds them again through its family.
+        // Every key of `v` is in `m` now, so `m` holds a gone key exactly when it is larger.
+        if (m.size > keys) for (const k of m.keys()) if (!Object.hasOwn(v, k)) m.delete(k);
       }
     }
     for (const s of node.shares) {
@@ -455,9 +464,14 @@ class ShapeError extends ScxStatsProtocolError {
 
 function applyInfo(f: StringNode, value: string, inst: Instance): void {
   const fam = f.slot.family;
-  if (fam === undefined || inst.infoValues[f.index] === value) return;
+  if (fam === undefined) return;
+  const cur = inst.infos[f.index];
+  if (inst.infoValues[f.index] === value && cur !== undefined && !cur.removed) {
+    cur.touch();
+    return;
+  }
   const old = inst.infoValues[f.index];
-  if (old !== undefined) fam.remove([...inst.labels, old]);
+  if (old !== undefined && old !== value) fam.remove([...inst.labels, old]);
   const s = fam.withValues([...inst.labels, value]) as GaugeSeries;
   s.set(1);
   inst.infos[f.index] = s;

@@ -3,7 +3,9 @@
  * (re)connect, builds declarations from it, and applies one `stats` response per interval. Any failure
  * (no server yet, EOF on restart, timeout, errno, malformed line or shape) closes the connection and fails
  * the interval; the next attempt waits for a jittered exponential backoff, so a missing scheduler costs one
- * cheap connect now and then. Series already exported stay as they are until fresh values arrive.
+ * cheap connect now and then. Series already exported stay as they are until fresh values arrive; a series a
+ * successful read no longer carries (a dict key or info string that went away) is removed after the grace
+ * period (SourceContext.lifetime).
  */
 import { Backoff } from '../../support/backoff.js';
 import type { StatSet } from '../../declare/types.js';
@@ -131,6 +133,9 @@ export class ScxStatsSource implements Source {
     for (const w of cur.warnings) ctx.log.once(`scx_stats:${w}`, `scx_stats: ${w}`);
     for (const n of cur.exp.notes) ctx.log.info(`scx_stats: ${n}`);
     for (const p of cur.exp.bind(ctx.registry, this.owned)) ctx.log.once(`scx_stats:clash:${p}`, `scx_stats: ${p}`);
+    // Dict keys and info strings come and go with the scheduler's layers, cgroups and modes: a series the
+    // server stops sending is removed after the grace period (families of an earlier meta included).
+    for (const fam of this.owned.values()) ctx.lifetime?.track(fam);
     cur.bound = true;
   }
 

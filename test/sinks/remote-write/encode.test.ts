@@ -128,7 +128,7 @@ test('remote_write: requests hold at most max-samples samples', () => {
 });
 
 test('remote_write: snappy block format round-trips a large body', () => {
-  const reg = new Registry();
+  const reg = new Registry({ cardinalityLimit: 0 }); // more series than the default limit
   const f = reg.register(stats);
   for (let i = 0; i < 5000; i++) f.dispatched.with({ path: i % 2 === 0 ? 'local' : 'global', cpu: String(i) }).inc(i);
   const [req] = new RemoteWriteEncoder(100_000).encode(reg, Date.now());
