@@ -8,11 +8,13 @@ import { createLogger, errorMessage } from '../log.js';
 import { createSinks, createSources, flagsWithoutEffect, pluginFlags } from './catalog.js';
 import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from './flags.js';
 import type { PluginEnv } from './plugins.js';
+import { dropNow, plannedDrop, userFlags } from './user.js';
 
 export function runFlags(): FlagSpecs {
   return {
     interval: { type: 'string', short: 'i', default: '2', metavar: 'SECONDS', help: 'Seconds between collections' },
     ...pluginFlags(),
+    ...userFlags,
   };
 }
 
@@ -26,6 +28,7 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
   // Below this the source timeout (a fraction of the interval) is shorter than any real read, and ticks run back
   // to back: every source would fail every time.
   if (intervalSeconds < MIN_INTERVAL_SECONDS) throw new UsageError(`--interval: "${stringFlag(values, 'interval')}" is less than ${MIN_INTERVAL_SECONDS} seconds`);
+  const drop = plannedDrop(values);
   const log = createLogger();
   // The first SIGINT/SIGTERM stops the agent (exit 0); once stopping, another one exits at once with the
   // shell's status for it (128 + signal number), so a hung start or close never holds the process. Installed
@@ -57,6 +60,16 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
       log.error(errorMessage(err));
       await agent.stop().catch(() => undefined);
       return 1;
+    }
+    if (drop !== undefined && !stopping) {
+      // Everything that needs root is open now: maps, the probe's programs, the listener's port.
+      try {
+        dropNow(drop, log);
+      } catch (err) {
+        log.error(errorMessage(err));
+        await agent.stop().catch(() => undefined);
+        return 1;
+      }
     }
     if (!stopping) {
       agent.run();
