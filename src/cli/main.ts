@@ -10,6 +10,7 @@ import { runCommand, runFlags } from './run.js';
 import { describeCommand, describeFlags } from './describe.js';
 import { monitorCommand, monitorFlags } from './monitor.js';
 import { genHeaderCommand, genHeaderFlags } from './gen-header.js';
+import { doctorCommand, doctorFlags } from './doctor.js';
 
 export interface Command {
   readonly summary: string;
@@ -39,6 +40,12 @@ export const commands: Readonly<Record<string, Command>> = {
     usage: 'scx-metrics gen-header (--scheduler NAME | --stats MODULE) [-o FILE]',
     flags: genHeaderFlags,
     main: genHeaderCommand,
+  },
+  doctor: {
+    summary: 'Say what this host supports (sched_ext, a scheduler, BPF permission, BTF, schedstat, PSI, the port) and what to do about what is missing',
+    usage: 'scx-metrics doctor [run flags]',
+    flags: doctorFlags,
+    main: doctorCommand,
   },
   monitor: { summary: "Print a running scx scheduler's stats every interval, like its --monitor", usage: 'scx-metrics monitor [flags]', flags: monitorFlags, main: monitorCommand },
 };
