@@ -121,7 +121,7 @@ function kernelFiles(inp: DoctorInputs): Finding[] {
       : { ok: false, topic: 'BTF', text: `${inp.btfPath} missing: the probe counts events only (no latency histogram); needs a kernel with CONFIG_DEBUG_INFO_BTF=y` },
     existsSync(schedstat)
       ? { ok: true, topic: 'schedstat', text: `${schedstat} present: per-CPU running, waiting and timeslices` }
-      : { ok: false, topic: 'schedstat', text: `${schedstat} missing: no scx_host_schedstat_* series; needs CONFIG_SCHEDSTATS=y (or CONFIG_SCHED_INFO)` },
+      : { ok: false, topic: 'schedstat', text: `${schedstat} missing: no scx_host_schedstat_* series; needs a kernel built with CONFIG_SCHEDSTATS=y` },
     psiText !== undefined
       ? { ok: true, topic: 'PSI', text: `${psi} present: CPU pressure totals` }
       : {

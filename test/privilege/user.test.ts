@@ -10,35 +10,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capMask, capNames, parseStatusCreds, FOLLOW_CAPS, type CapName } from '../../src/privilege/caps.js';
-import { BpfMap, MapType, closeFd } from '../../src/sources/bpf/sys.js';
 import { runCli, startCli, waitFor, exitedWithin } from '../helpers/cli.js';
 import { freePort } from '../helpers/http-peer.js';
 import { needRoot } from '../helpers/peers.js';
-import { loadOwner } from '../sources/bpf/fixtures.js';
+import { scrapeUntil, simpleStandIn } from './stand-in.js';
 
 const NOBODY = 65534;
-
-/** scx_simple's stats map (2 per-CPU u64 slots: local, global) holding `local`/`global` summed over CPUs, and its owner program. */
-function simpleStandIn(local: number, global: number): { close: () => void } {
-  const map = BpfMap.create({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 2, name: 'stats' });
-  [local, global].forEach((sum, i) => {
-    const v = map.newValue();
-    v.writeBigUInt64LE(BigInt(sum), 0); // slot 0 holds it all; the others stay 0
-    map.update(i, v);
-  });
-  const prog = loadOwner(`simple_u${process.pid % 100000}`, [map.fd], { bump: false });
-  return {
-    close: () => {
-      closeFd(prog);
-      map.close();
-    },
-  };
-}
-
-async function scrape(port: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-  return res.text();
-}
 
 async function withAgent(keep: string | undefined, body: (a: { pid: number; port: number; ops: string; stderr: () => string }) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'scx-user-'));
@@ -82,12 +59,7 @@ for (const [keep, caps] of [
       const s = simpleStandIn(123456, 789);
       try {
         writeFileSync(ops, 'simple\n');
-        let text = '';
-        const end = Date.now() + 15_000;
-        while (!text.includes('scx_simple_queued_tasks_total{dsq="global"}') && Date.now() < end) {
-          await new Promise((r) => setTimeout(r, 200));
-          text = await scrape(port);
-        }
+        const text = await scrapeUntil(port, 'scx_simple_queued_tasks_total{dsq="global"}');
         assert.match(text, /^scx_simple_queued_tasks_total\{dsq="local"\} 123456$/m, stderr());
         assert.match(text, /^scx_simple_queued_tasks_total\{dsq="global"\} 789$/m);
       } finally {
@@ -110,7 +82,7 @@ test('--user nobody --keep-caps none: CapEff 0, and a scheduler started later is
       writeFileSync(ops, 'simple\n');
       await waitFor(() => /CAP_SYS_ADMIN/.test(stderr()), 15_000, 'the agent to say what it lacks');
       assert.match(stderr(), /EPERM: operation not permitted, needs CAP_SYS_ADMIN/);
-      assert.doesNotMatch(await scrape(port), /^scx_simple_queued_tasks_total/m);
+      assert.doesNotMatch(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /^scx_simple_queued_tasks_total/m);
     } finally {
       s.close();
     }
