@@ -12,6 +12,7 @@ import { monitorCommand, monitorFlags } from './monitor.js';
 import { genHeaderCommand, genHeaderFlags } from './gen-header.js';
 import { topCommand, topFlags } from './top.js';
 import { dashboardCommand, dashboardFlags } from './dashboard.js';
+import { doctorCommand, doctorFlags } from './doctor.js';
 
 export interface Command {
   readonly summary: string;
@@ -53,6 +54,12 @@ export const commands: Readonly<Record<string, Command>> = {
     usage: 'scx-metrics dashboard --grafana [--scheduler NAME] [--scx-stats PATH] [-o FILE]',
     flags: dashboardFlags,
     main: dashboardCommand,
+  },
+  doctor: {
+    summary: 'Say what this host supports (sched_ext, a scheduler, BPF permission, BTF, schedstat, PSI, the port) and what to do about what is missing',
+    usage: 'scx-metrics doctor [run flags]',
+    flags: doctorFlags,
+    main: doctorCommand,
   },
   monitor: { summary: "Print a running scx scheduler's stats every interval, like its --monitor", usage: 'scx-metrics monitor [flags]', flags: monitorFlags, main: monitorCommand },
 };

@@ -9,6 +9,7 @@ import { createSinks, createSources, flagsWithoutEffect, pluginFlags } from './c
 import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from '../plugin/flags.js';
 import type { PluginEnv } from '../plugin/plugin.js';
 import { DEFAULT_CARDINALITY_LIMIT, DEFAULT_SERIES_GRACE } from '../registry/index.js';
+import { dropNow, plannedDrop, userFlags } from './user.js';
 
 export function runFlags(): FlagSpecs {
   return {
@@ -26,6 +27,7 @@ export function runFlags(): FlagSpecs {
       help: 'Most series per metric; new label sets past it fold into one series labelled "__overflow__" (0: no limit)',
     },
     ...pluginFlags(),
+    ...userFlags,
   };
 }
 
@@ -44,6 +46,7 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
     integer: true,
     allowZero: true,
   });
+  const drop = plannedDrop(values);
   const log = createLogger();
   // The first SIGINT/SIGTERM stops the agent (exit 0); once stopping, another one exits at once with the
   // shell's status for it (128 + signal number), so a hung start or close never holds the process. Installed
@@ -75,6 +78,16 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
       log.error(errorMessage(err));
       await agent.stop().catch(() => undefined);
       return 1;
+    }
+    if (drop !== undefined && !stopping) {
+      // Everything that needs root is open now: maps, the probe's programs, the listener's port.
+      try {
+        dropNow(drop, log);
+      } catch (err) {
+        log.error(errorMessage(err));
+        await agent.stop().catch(() => undefined);
+        return 1;
+      }
     }
     if (!stopping) {
       agent.run();

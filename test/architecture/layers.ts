@@ -15,7 +15,10 @@ export interface Layer {
 
 /** Tiers bottom first; each tier's layers are siblings. */
 export const TIERS: readonly (readonly Layer[])[] = [
-  [{ name: 'support', paths: ['src/support/'] }],
+  [
+    { name: 'support', paths: ['src/support/'] },
+    { name: 'privilege', paths: ['src/privilege/'] },
+  ],
   [{ name: 'declare', paths: ['src/declare/'] }],
   [{ name: 'bpf-layout', paths: ['src/bpf-layout/'] }],
   [{ name: 'declarations', paths: ['profiles/', 'src/health.ts'] }],
@@ -27,10 +30,11 @@ export const TIERS: readonly (readonly Layer[])[] = [
     { name: 'codegen', paths: ['src/codegen/'] },
   ],
   [{ name: 'agent', paths: ['src/agent.ts'] }],
-  // Views built on a running agent or on the sources: `top`, generated dashboards.
+  // Views built on a running agent or on the sources: `top`, generated dashboards, the host's findings.
   [
     { name: 'top', paths: ['src/top/'] },
     { name: 'dashboards', paths: ['src/dashboards/'] },
+    { name: 'doctor', paths: ['src/doctor/'] },
   ],
   [
     { name: 'cli', paths: ['src/cli/', 'src/cli.ts'] },

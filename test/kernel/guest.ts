@@ -210,7 +210,9 @@ export class Agent {
     await waitFor(() => {
       if (this.proc.exitCode !== null) throw new Error(`the agent exited (${this.proc.exitCode}): ${this.proc.output().stderr}`);
       return this.reportCount() >= target;
-    }, 60_000, `${n} collections`);
+    }, 60_000, `${n} collections`).catch((err: Error) => {
+      throw new Error(`${err.message}; the agent's stderr:\n${this.proc.output().stderr}`);
+    });
   }
 
   stderr(): string {
