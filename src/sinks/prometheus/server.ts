@@ -142,7 +142,10 @@ export class PrometheusSink implements Sink {
         reject(new Error(`prometheus: listen tcp ${where}: ${LISTEN_ERRORS[err.code ?? ''] ?? err.message}`));
       };
       server.once('error', onError);
-      server.listen(port, host, () => {
+      // A deep accept queue (Node's default is 511; the kernel caps it at net.core.somaxconn, 4096 on current
+      // kernels): when a flood reconnects in a burst, a full queue makes the kernel drop a scrape's SYN, and
+      // the client retries only after a second.
+      server.listen({ port, host, backlog: Math.max(4096, connections.limit) }, () => {
         server.off('error', onError);
         resolve();
       });

@@ -209,7 +209,7 @@ function known(o: Obj, prefix: string, fields: readonly string[], fail: (field: 
 function optString(v: unknown, field: string, fail: (field: string, what: string) => never): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v !== 'string') fail(field, 'expected a string');
-  return v as string;
+  return v;
 }
 
 function optStrings(v: unknown, field: string, fail: (field: string, what: string) => never): readonly string[] | undefined {
