@@ -65,11 +65,12 @@ export function parseWebConfig(text: string, path: string): WebConfig {
   const fail = (field: string, what: string): never => {
     throw new WebConfigError(`web config ${path}: ${field}: ${what}`);
   };
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true });
   const bad = doc.errors[0];
   if (bad !== undefined) {
     const at = bad.linePos?.[0];
-    fail(at === undefined ? 'YAML' : `line ${at.line} column ${at.col}`, `not valid YAML (${bad.message.split('\n')[0] ?? bad.code})`);
+    const why = (bad.message.split('\n')[0] ?? bad.code).replace(/ at line \d+, column \d+:?$/, '');
+    fail(at === undefined ? 'YAML' : `line ${at.line} column ${at.col}`, `not valid YAML (${why})`);
   }
   const root: unknown = doc.toJS() ?? {};
   const top = object(root, '(top level)', fail);

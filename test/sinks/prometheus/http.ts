@@ -1,6 +1,6 @@
 /** Small HTTP and port helpers for the Prometheus tests: raw bodies (no automatic gunzip), loopback only. */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 
 export interface Reply {
   readonly status: number;
@@ -9,7 +9,7 @@ export interface Reply {
 }
 
 /** One request on a fresh connection to 127.0.0.1:port. */
-export function get(port: number, path = '/metrics', opts: { method?: string; headers?: Record<string, string>; body?: string; onSocket?: (s: Socket) => void } = {}): Promise<Reply> {
+export function get(port: number, path = '/metrics', opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -18,7 +18,6 @@ export function get(port: number, path = '/metrics', opts: { method?: string; he
       res.on('error', reject);
     });
     req.on('error', reject);
-    if (opts.onSocket !== undefined) req.once('socket', opts.onSocket);
     req.setTimeout(20_000, () => req.destroy(new Error(`GET ${path}: no answer in 20 s`)));
     req.end(opts.body);
   });
