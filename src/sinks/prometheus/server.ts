@@ -121,7 +121,10 @@ export class PrometheusSink implements Sink {
         this.track(req, res);
         this.guard.handle(req, res, () => this.handle(req, res));
       },
-      (err) => this.fail('tls', err, `TLS handshake refused (${(err as NodeJS.ErrnoException).code ?? err.message})`),
+      (err) => {
+        // A client hanging up mid-handshake is not an error of ours (as in clientError).
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') this.fail('tls', err, `TLS handshake refused (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+      },
     );
     const server = listener.server;
     const connections = new ConnectionTable(o.maxConnections ?? defaultConnectionLimit());
