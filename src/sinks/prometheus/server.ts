@@ -4,14 +4,16 @@
  *
  * The listener is hardened so a bad client cannot hurt collection: header and request timeouts (checked every
  * second, not Node's default 30 s), a small header limit, no request bodies, an idle timeout for clients that
- * stop reading, and a connection cap so a flood cannot take the file descriptors the sources need. Rendering
+ * stop reading, and a connection cap within the fd budget that makes room by closing the oldest connection
+ * without a request in progress, so a flood of slow clients cannot keep a scrape out (connections.ts). An
+ * optional web config (web-config.ts) adds TLS, basic auth and headers in front of every path. Rendering
  * is synchronous and cheap (cached line bytes, written into a reused buffer); gzip runs on libuv's thread pool.
  *
  * Paths: `/metrics` the exposition (GET and HEAD), `/` a small HTML index, anything else 404 with a hint;
  * other methods 405, requests with a body 413. Errors while serving (render or gzip failures, malformed,
  * oversized or timed-out requests) count in `scx_metrics_sink_errors_total{sink="prometheus"}`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { gzip } from 'node:zlib';
@@ -20,10 +22,15 @@ import { errorMessage, type Logger } from '../../support/log.js';
 import type { CounterSeries, Registry } from '../../registry/index.js';
 import type { Sink, SinkContext } from '../../plugin/sink.js';
 import type { ExpositionFormat } from './format.js';
+import { ConnectionTable, defaultConnectionLimit } from './connections.js';
 import { acceptsGzip, negotiateFormat, type FormatName } from './negotiate.js';
 import { OpenMetricsRenderer } from './openmetrics.js';
 import { SeriesLabels } from './series-labels.js';
 import { Text004Renderer } from './text-004.js';
+import { loadWebConfig, type WebConfig } from './web-config.js';
+import { WebConfigWatcher, type WebConfigWatchOptions } from './web-config-watch.js';
+import { WebGuard } from './web-guard.js';
+import { WebListener } from './web-listener.js';
 
 export interface PrometheusSinkOptions {
   /** Address to listen on. Default `0.0.0.0`. */
@@ -40,10 +47,19 @@ export interface PrometheusSinkOptions {
   readonly idleTimeoutMs?: number;
   /** Largest request head accepted, bytes; larger gets 431. Default 8192. */
   readonly maxHeaderSize?: number;
-  /** Connections served at once; more are refused. Default 128. */
+  /**
+   * Connections held at once. At the cap the one that has waited longest without a request in progress is
+   * closed to make room; only when all are mid-request is a new one refused. Default: a quarter of the
+   * open-file limit, between 64 and 4096.
+   */
   readonly maxConnections?: number;
   /** More paths on this listener (the web view at `/`), tried before the built-in index and 404. */
   readonly routes?: PrometheusRoutes;
+  /**
+   * The exporter toolkit's web config (TLS, basic auth, headers): `file` is re-read when it changes;
+   * `config`, when given, is its already checked content (else start() reads it and rejects on a problem).
+   */
+  readonly webConfig?: { readonly file: string; readonly config?: WebConfig; readonly watch?: WebConfigWatchOptions };
 }
 
 /** Extra paths on the listener: `handle` answers a GET or HEAD without a body and returns true, or returns false. */
@@ -75,9 +91,10 @@ export class PrometheusSink implements Sink {
   private errors: CounterSeries | undefined;
   private server: Server | undefined;
   private closing = false;
-  private readonly sockets = new Set<Socket>();
-  /** Sockets with a response in progress: close() lets these finish (up to its deadline). */
-  private readonly busy = new Set<Socket>();
+  /** Every connection, and which have a request in progress: close() lets those finish (up to its deadline). */
+  private connections: ConnectionTable | undefined;
+  private readonly guard = new WebGuard();
+  private watcher: WebConfigWatcher | undefined;
   /** Output buffers reused across scrapes (allocating the whole exposition each time costs page faults). */
   private readonly spare: Buffer[] = [];
   /** Connections already answered by clientError: later errors on them are echoes, not new faults. */
@@ -95,8 +112,11 @@ export class PrometheusSink implements Sink {
     this.log = ctx.log;
     this.errors = ctx.registry.family(healthStats.stats.sink_errors).with({ sink: this.name });
     const o = this.opts;
+    const web = o.webConfig === undefined ? undefined : (o.webConfig.config ?? loadWebConfig(o.webConfig.file));
+    this.guard.update(web);
     const headersTimeout = o.headersTimeoutMs ?? 5000;
-    const server = createServer(
+    const listener = new WebListener(
+      web?.tls,
       {
         maxHeaderSize: o.maxHeaderSize ?? 8192,
         headersTimeout,
@@ -104,17 +124,24 @@ export class PrometheusSink implements Sink {
         // Node checks the two timeouts above only this often (30 s by default).
         connectionsCheckingInterval: Math.min(1000, headersTimeout),
       },
-      (req, res) => this.handle(req, res),
+      (req, res) => {
+        this.track(req, res);
+        this.guard.handle(req, res, () => this.handle(req, res));
+      },
+      (err) => {
+        // A client hanging up mid-handshake is not an error of ours (as in clientError).
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') this.fail('tls', err, `TLS handshake refused (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+      },
     );
-    server.maxConnections = o.maxConnections ?? 128;
+    const server = listener.server;
+    const connections = new ConnectionTable(o.maxConnections ?? defaultConnectionLimit());
+    this.connections = connections;
     server.keepAliveTimeout = 5000;
     server.setTimeout(o.idleTimeoutMs ?? 30_000, (socket: Socket) => socket.destroy());
     server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => {
-        this.sockets.delete(socket);
-        this.busy.delete(socket);
-      });
+      const outcome = connections.admit(socket);
+      if (outcome === 'evicted-oldest') this.fail('evict', undefined, `${connections.limit} connections open: closing the oldest without a request in progress for each new one`);
+      else if (outcome === 'refused') this.fail('refuse', undefined, `${connections.limit} connections open, all with a request in progress: refusing new ones`);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
     const host = o.host ?? '0.0.0.0';
@@ -125,7 +152,10 @@ export class PrometheusSink implements Sink {
         reject(new Error(`prometheus: listen tcp ${where}: ${LISTEN_ERRORS[err.code ?? ''] ?? err.message}`));
       };
       server.once('error', onError);
-      server.listen(port, host, () => {
+      // A deep accept queue (Node's default is 511; the kernel caps it at net.core.somaxconn, 4096 on current
+      // kernels): when a flood reconnects in a burst, a full queue makes the kernel drop a scrape's SYN, and
+      // the client retries only after a second.
+      server.listen({ port, host, backlog: Math.max(4096, connections.limit) }, () => {
         server.off('error', onError);
         resolve();
       });
@@ -133,8 +163,19 @@ export class PrometheusSink implements Sink {
     // A listener error after start (rare: the socket is already bound) is logged, not thrown into the loop.
     server.on('error', (err) => this.fail('listener', err));
     this.server = server;
+    if (o.webConfig !== undefined && web !== undefined) {
+      const file = o.webConfig.file;
+      const onChange = (next: WebConfig): void => {
+        listener.applyTls(next.tls);
+        this.guard.update(next);
+        this.log?.info(`prometheus: web config ${file} reloaded`);
+      };
+      this.watcher = new WebConfigWatcher(file, web, onChange, (msg) => this.log?.error(`prometheus: ${msg}; keeping the running config`), o.webConfig.watch);
+      this.watcher.start();
+    }
     const a = this.address();
-    this.log.info(`prometheus: serving http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${this.path}`);
+    const scheme = listener.tls ? 'https' : 'http';
+    this.log.info(`prometheus: serving ${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${this.path}`);
   }
 
   /** Where the listener is bound (the real port when started with port 0). */
@@ -153,11 +194,10 @@ export class PrometheusSink implements Sink {
     if (server === undefined) return;
     this.server = undefined;
     this.closing = true;
+    this.watcher?.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of this.sockets) if (!this.busy.has(s)) s.destroy();
-    const timer = setTimeout(() => {
-      for (const s of this.sockets) s.destroy();
-    }, Math.max(0, deadlineMs));
+    this.connections?.closeWaiting();
+    const timer = setTimeout(() => this.connections?.closeAll(), Math.max(0, deadlineMs));
     await closed;
     clearTimeout(timer);
   }
@@ -166,13 +206,17 @@ export class PrometheusSink implements Sink {
     return this.opts.path ?? '/metrics';
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  /** Marks the connection busy until the response is done (a busy one is not evicted; close() waits for it). */
+  private track(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
-    this.busy.add(socket);
+    this.connections?.requestStarted(socket);
     res.once('close', () => {
-      this.busy.delete(socket);
       if (this.closing) socket.destroy();
+      else this.connections?.requestDone(socket);
     });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
     if (this.closing) res.setHeader('Connection', 'close');
     try {
       const method = req.method ?? '';
