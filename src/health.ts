@@ -17,5 +17,9 @@ export const healthStats = defineStats({
     source_duration: gauge({ help: "Wall time of the source's last read", unit: 'seconds', labels: { source: String } }),
     sink_dropped: counter({ help: 'Items a push sink dropped because its queue was full or its peer failed', labels: { sink: String } }),
     sink_errors: counter({ help: 'Errors a sink met while sending or serving', labels: { sink: String } }),
+    // Errors no call of the agent's could catch: thrown from a timer or event handler a source, sink or user
+    // module started, or a rejection nothing handled. `owner` is `sink:NAME`, `source:NAME`, `module:PATH`, or
+    // `unknown` when the code that failed was not started by any of them.
+    escaped_errors: counter({ help: 'Exceptions and rejections that escaped a source, sink or user module and were contained', labels: { owner: String } }),
   },
 });
