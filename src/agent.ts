@@ -4,6 +4,7 @@
  * skipped until its read finishes, so one hung scheduler never delays the others. The loop runs on the
  * monotonic clock, so a wall-clock step (NTP, `date -s`) neither stalls it nor makes it burst.
  */
+import { runAs } from './support/containment.js';
 import { healthStats } from './health.js';
 import { errorMessage, type Logger, createLogger } from './support/log.js';
 import { Registry, SeriesLifetime, type CounterSeries, type Families, type Family, type GaugeSeries } from './registry/index.js';
@@ -132,7 +133,7 @@ export class Agent {
     try {
       for (const sink of this.opts.sinks) {
         signal?.throwIfAborted();
-        await unlessAborted(sink.start?.({ registry: this.registry, log: this.log, ended: (why) => this.sinkEnded(sink, why) }), signal);
+        await unlessAborted(runAs(`sink:${sink.name}`, () => sink.start?.({ registry: this.registry, log: this.log, ended: (why) => this.sinkEnded(sink, why) })), signal);
         started.push(sink);
       }
     } catch (err) {
@@ -188,13 +189,45 @@ export class Agent {
       const deadline = this.opts.shutdownDeadlineMs ?? 2000;
       await Promise.all(
         this.opts.sinks.map(async (s) => {
-          const r = await bounded(Promise.resolve().then(() => s.close?.(deadline)), deadline + 500);
-          if (r === 'timeout') this.log.warn(`sink ${s.name}: close did not finish within ${deadline + 500} ms; left behind`);
+          try {
+            const r = await bounded(Promise.resolve().then(() => runAs(`sink:${s.name}`, () => s.close?.(deadline))), deadline + 500);
+            if (r === 'timeout') this.log.warn(`sink ${s.name}: close did not finish within ${deadline + 500} ms; left behind`);
+          } catch (err) {
+            // A close that throws must not keep the other sinks and the sources from closing.
+            this.health.sink_errors.with({ sink: s.name }).inc();
+            this.log.once(`close:${s.name}`, `sink ${s.name}: close failed: ${errorMessage(err)}`);
+          }
         }),
       );
-      await Promise.all(this.states.map(async (st) => bounded(Promise.resolve().then(() => st.source.close?.()), deadline)));
+      await Promise.all(
+        this.states.map(async (st) => {
+          try {
+            await bounded(Promise.resolve().then(() => runAs(`source:${st.source.name}`, () => st.source.close?.())), deadline);
+          } catch (err) {
+            st.errors.inc();
+            this.log.once(`close:${st.source.name}`, `source ${st.source.name}: close failed: ${errorMessage(err)}`);
+          }
+        }),
+      );
     })();
     return this.stopping;
+  }
+
+  /**
+   * Counts and says (once per owner) an error that escaped every call the agent made: thrown from a timer or
+   * event handler a source, sink or user module started, or a rejection nobody handled. `who` is the owner
+   * `runAs` recorded (`sink:NAME`, ...), undefined when none did. The CLI routes the process's
+   * `uncaughtException` and `unhandledRejection` here (containEscapes), so such a bug never stops the agent.
+   */
+  escaped(err: unknown, who: string | undefined): void {
+    const owner = who ?? 'unknown';
+    this.health.escaped_errors.with({ owner }).inc();
+    const what = owner === 'unknown' ? 'code outside any source or sink' : owner.replace(':', ' ');
+    const msg = errorMessage(err).split('\n')[0] ?? '';
+    this.log.once(
+      `escaped:${owner}`,
+      `${what}: uncaught ${err instanceof Error ? err.name : 'error'} from a timer, event handler or unhandled promise: ${msg} (the agent goes on; each one is counted in scx_metrics_escaped_errors_total)`,
+    );
   }
 
   /** A sink's output is gone: said once while others go on; the last one going is no news (`cmd | head`). */
@@ -215,7 +248,7 @@ export class Agent {
       st.errors.inc();
       return false;
     }
-    const call = Promise.resolve().then(work);
+    const call = Promise.resolve().then(() => runAs(`source:${name}`, work));
     try {
       if ((await bounded(call, this.timeoutMs)) === 'timeout') {
         st.pending = call.then(
@@ -255,7 +288,7 @@ export class Agent {
   private syncPresence(st: SourceState): boolean {
     let present = true;
     try {
-      present = st.source.present?.() ?? true;
+      present = runAs(`source:${st.source.name}`, () => st.source.present?.()) ?? true;
     } catch (err) {
       // A user source's present() that throws must not reject collect(): count it as present and failing.
       st.errors.inc();
@@ -307,7 +340,7 @@ export class Agent {
     this.lastFlush = now;
     for (const sink of this.opts.sinks) {
       try {
-        sink.flush?.(snapshot);
+        runAs(`sink:${sink.name}`, () => sink.flush?.(snapshot));
       } catch (err) {
         this.health.sink_errors.with({ sink: sink.name }).inc();
         this.log.once(`flush:${sink.name}`, `sink ${sink.name}: ${errorMessage(err)}`);

@@ -23,5 +23,9 @@ export const healthStats = defineStats({
       labels: { metric: String },
     }),
     series_expired: counter({ help: 'Series removed because their source stopped reporting them for --series-grace intervals', labels: { source: String } }),
+    // Errors no call of the agent's could catch: thrown from a timer or event handler a source, sink or user
+    // module started, or a rejection nothing handled. `owner` is `sink:NAME`, `source:NAME`, `module:PATH`, or
+    // `unknown` when the code that failed was not started by any of them.
+    escaped_errors: counter({ help: 'Exceptions and rejections that escaped a source, sink or user module and were contained', labels: { owner: String } }),
   },
 });

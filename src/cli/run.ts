@@ -4,6 +4,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import { Agent } from '../agent.js';
+import { containEscapes } from '../support/containment.js';
 import { createLogger, errorMessage } from '../support/log.js';
 import { createSinks, createSources, flagsWithoutEffect, pluginFlags } from './catalog.js';
 import { type FlagSpecs, type FlagValues, UsageError, parsePositive, stringFlag } from '../plugin/flags.js';
@@ -64,10 +65,17 @@ export async function runCommand(values: FlagValues, given: ReadonlySet<string> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   for (const w of flagsWithoutEffect(given, values)) log.warn(w);
+  // An error escaping a source, sink or user module (a throw in its timer, an unhandled rejection) is counted
+  // and said once; it never ends the agent. Installed before the modules load; errors that escape before the
+  // agent exists are handed to it once it does. The net stays for the process's life, like the signal listeners.
+  let agent: Agent | undefined = undefined;
+  const early: [unknown, string | undefined][] = [];
+  containEscapes((err, who) => (agent === undefined ? early.push([err, who]) : agent.escaped(err, who)));
   const env: PluginEnv = { log, intervalSeconds, out: process.stdout, env: process.env };
   const sources = await createSources(values, env);
   const sinks = await createSinks(values, env);
-  const agent = new Agent({ sources, sinks, intervalSeconds, log, seriesGrace, cardinalityLimit });
+  agent = new Agent({ sources, sinks, intervalSeconds, log, seriesGrace, cardinalityLimit });
+  for (const [err, who] of early.splice(0)) agent.escaped(err, who);
   try {
     try {
       await agent.start(aborter.signal);

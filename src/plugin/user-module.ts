@@ -1,6 +1,7 @@
 /** The user's own modules named by a flag (`gen-header --stats`, `run --profile`, `--sink`-like flags). */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runAs } from '../support/containment.js';
 import { errorMessage } from '../support/log.js';
 import { UsageError } from './flags.js';
 
@@ -15,7 +16,8 @@ export async function importExport<T>(
 ): Promise<T> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+    // What the module's top level starts (a timer) is charged to it if it throws later (containment.ts).
+    mod = (await runAs(`module:${path}`, () => import(pathToFileURL(resolve(path)).href))) as Record<string, unknown>;
   } catch (err) {
     throw new UsageError(`--${flag} ${path}: cannot import: ${errorMessage(err).split('\n')[0]}`);
   }

@@ -27,10 +27,15 @@
  * - Ids are reused once a series is removed: state kept by `id` belongs to the series whose `serial` was
  *   recorded with it (`PerSeries` from the package does this; the rule is in registry/series.ts).
  * - Exposed names: a counter's family name has no `_total`; Prometheus and `describe` add it.
- * - An exception from `flush` (or a promise it returns that rejects) is caught, counted in
+ * - An exception from `flush` or `close` (or a promise either returns that rejects) is caught, counted in
  *   `scx_metrics_sink_errors_total{sink=<name>}` and logged once; the agent and other sinks go on.
+ * - Under `scx-metrics run`, an exception thrown later from a timer or event handler the sink (or its
+ *   module) started, or a promise of its own that rejects unhandled, is counted in
+ *   `scx_metrics_escaped_errors_total{owner="sink:<name>"}` (`module:<path>` for what the module's top level
+ *   or factory started) and logged once; the agent goes on. Do not rely on it: handle your own errors.
  * - Configuration: read it from `options.env` (environment variables), documented by the module.
  */
+import { runAs } from '../support/containment.js';
 import type { Logger } from '../support/log.js';
 import type { Registry } from '../registry/registry.js';
 import { healthStats } from '../health.js';
@@ -85,7 +90,8 @@ export async function loadUserSink(specifier: string, options: UserSinkOptions):
   const where = options.path;
   let mod: Partial<UserSinkModule>;
   try {
-    mod = (await import(specifier)) as Partial<UserSinkModule>;
+    // Timers and handlers the module's top level or factory starts are charged to it if they throw later.
+    mod = (await runAs(`module:${where}`, () => import(specifier))) as Partial<UserSinkModule>;
   } catch (err) {
     throw new UserSinkError(`${where}: cannot load the module: ${errorMessage(err)}`);
   }
@@ -96,7 +102,7 @@ export async function loadUserSink(specifier: string, options: UserSinkOptions):
   let sink: unknown = exported;
   if (typeof exported === 'function') {
     try {
-      sink = await exported(options);
+      sink = await runAs(`module:${where}`, () => exported(options));
     } catch (err) {
       throw new UserSinkError(`${where}: the factory threw: ${errorMessage(err)}`);
     }
@@ -143,11 +149,8 @@ export class GuardedSink implements Sink {
     this.log?.once(`flush:${this.name}`, `sink ${this.name}: ${errorMessage(err)}`);
   }
 
+  /** A close that throws or rejects is counted and said once by the agent, which goes on closing the rest. */
   async close(deadlineMs: number): Promise<void> {
-    try {
-      await this.inner.close?.(deadlineMs);
-    } catch (err) {
-      this.log?.warn(`sink ${this.name}: close failed: ${errorMessage(err)}`);
-    }
+    await this.inner.close?.(deadlineMs);
   }
 }

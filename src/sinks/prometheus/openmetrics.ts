@@ -5,7 +5,8 @@
  * (when the declaration has a unit), `# HELP` (when it has help text; `"` is escaped here too). Counters give
  * `x_total` and `x_created` per series; gauges their value; histograms cumulative `_bucket{le}` lines with
  * canonical `le` (Go `%g`, `.0` added to integers: `1.0`, `1e-05`, `+Inf`), then `_count`, `_sum` and
- * `_created`. A histogram with a negative bound has no `_count`/`_sum` (the spec forbids a sum there).
+ * `_created`. A histogram with a negative bound has no `_count`/`_sum` (the spec forbids a sum there), nor
+ * has a series whose sum is negative (observations below 0): a sum is a counter.
  * The exposition ends with `# EOF`. Families without series are left out. Every line but the values is
  * built and UTF-8 encoded once per registry generation (`_created` lines, being constant, whole); a render
  * copies those bytes and writes only the numbers.
@@ -67,6 +68,7 @@ export class OpenMetricsRenderer extends PlannedRenderer {
           count: withSum ? series.map((s) => size.line(sampleStart(`${name}_count`, text[s.id] ?? ''))) : undefined,
           sum: withSum ? series.map((s) => size.line(sampleStart(`${name}_sum`, text[s.id] ?? ''))) : undefined,
           sumFirst: false,
+          sumNonNegative: true,
           trailer: series.map(created),
         });
       }

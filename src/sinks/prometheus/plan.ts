@@ -34,6 +34,11 @@ export interface HistogramPlan {
   readonly count: readonly Buffer[] | undefined;
   /** Whether the sum line comes before the count line. */
   readonly sumFirst: boolean;
+  /**
+   * OpenMetrics: a sum is a counter and may not be negative, so a series whose observations summed below 0
+   * (or to NaN) is written without its sum and count, as a histogram with negative bounds always is.
+   */
+  readonly sumNonNegative?: boolean;
   readonly trailer: readonly Buffer[] | undefined;
 }
 
@@ -145,7 +150,7 @@ function putScalars(buf: Buffer, off: number, f: ScalarPlan, cache: ValueTextCac
 }
 
 function putHistograms(buf: Buffer, off: number, f: HistogramPlan, cache: ValueTextCache): number {
-  const { series, buckets, sum, count, sumFirst, trailer } = f;
+  const { series, buckets, sumFirst, trailer } = f;
   for (let i = 0; i < series.length; i++) {
     const s = series[i] as HistogramSeries;
     const lines = buckets[i] as readonly Buffer[];
@@ -157,6 +162,9 @@ function putHistograms(buf: Buffer, off: number, f: HistogramPlan, cache: ValueT
       off = putNumber(buf, off, cumulative);
       buf[off++] = NL;
     }
+    const withSum = f.sumNonNegative !== true || s.sum >= 0;
+    const sum = withSum ? f.sum : undefined;
+    const count = withSum ? f.count : undefined;
     // The +Inf bucket and _count come from the same sum, so they agree even if a producer's own count drifts.
     if (sumFirst && sum !== undefined) off = putSum(buf, off, sum[i] as Buffer, cache, i, s.sum);
     if (count !== undefined) off = putLine(buf, off, count[i] as Buffer, cumulative);

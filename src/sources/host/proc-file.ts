@@ -17,7 +17,7 @@ export function parseProcLines(text: string): ProcLines {
   return out;
 }
 
-/** A field as a number, accepting `name=value` fields by name. Undefined when missing or not a number. */
+/** A field as a number, accepting `name=value` fields by name. Undefined when missing, not a number or not finite. */
 export function numberField(fields: readonly string[] | undefined, at: number | string): number | undefined {
   if (fields === undefined) return undefined;
   let text: string | undefined;
@@ -27,7 +27,9 @@ export function numberField(fields: readonly string[] | undefined, at: number | 
     text = fields.find((f) => f.startsWith(prefix))?.slice(prefix.length);
   }
   if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) return undefined;
-  return Number(text);
+  // 400 digits parse as Infinity, which no counter can recover from: that is garbage, not a number.
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** The per-CPU keys of a file (`cpu0`, `cpu1`, ...; the aggregate `cpu` line is left out) and their CPU numbers. */

@@ -65,17 +65,23 @@ export async function readOptional(path: string): Promise<string | undefined> {
 
 export const SCHED_EXT_STATES = ['enabling', 'enabled', 'disabling', 'disabled'] as const;
 
-/** A `%ld`/`%d` file's value. Throws naming the file and the expected format. */
+/** A sysfs file whose content is not what the kernel writes there; the message names the file and the format. */
+export class SysfsFormatError extends Error {
+  override name = 'SysfsFormatError';
+}
+
+/** A `%ld`/`%d` file's value. Throws SysfsFormatError naming the file and the expected format. */
 export function parseIntFile(name: string, text: string): number {
   const t = text.trim();
-  if (!/^-?\d+$/.test(t)) throw new Error(`${name}: expected an integer, got ${JSON.stringify(t.slice(0, 40))}`);
+  // At most 20 digits: a 64-bit value. Longer is not a kernel integer (and would be Infinity as a number).
+  if (!/^-?\d{1,20}$/.test(t)) throw new SysfsFormatError(`${name}: expected an integer, got ${JSON.stringify(t.slice(0, 40))}`);
   return Number(t);
 }
 
-/** The `state` file's value. */
+/** The `state` file's value. Throws SysfsFormatError on anything but a lower-case word. */
 export function parseState(text: string): string {
   const t = text.trim();
-  if (!/^[a-z_]+$/.test(t)) throw new Error(`state: expected one of ${SCHED_EXT_STATES.join(', ')}, got ${JSON.stringify(t.slice(0, 40))}`);
+  if (!/^[a-z_]+$/.test(t)) throw new SysfsFormatError(`state: expected one of ${SCHED_EXT_STATES.join(', ')}, got ${JSON.stringify(t.slice(0, 40))}`);
   return t;
 }
 
@@ -96,7 +102,8 @@ export function parseEvents(text: string): { events: SchedExtEvent[]; problems: 
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '') continue;
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+(\d+)$/.exec(line);
+    // A u64 has at most 20 digits; more is garbage (and would be Infinity).
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+(\d{1,20})$/.exec(line);
     if (m === null) {
       problems.push(`events: expected "NAME VALUE", got ${JSON.stringify(line.slice(0, 60))}`);
       continue;
