@@ -88,44 +88,73 @@ const struct = fc.record(
 );
 const metaArb = fc.oneof(fc.dictionary(fc.constantFrom(...STRUCTS), struct, { minKeys: 1, maxKeys: 4 }), fc.jsonValue({ maxDepth: 3 }));
 
-/** A `stats` response for `meta` from `top`: mostly the right shapes, with garbage mixed in. */
-function responseFor(g: fc.GeneratorValue, meta: StatsMeta, name: string, depth: number): unknown {
+/**
+ * Arbitrary `stats` responses for `meta` from struct `name`: mostly the right shapes, with garbage mixed in.
+ * Built from fast-check's own combinators (not drawn with fc.gen), so a failure shrinks field by field in
+ * bounded memory: shrinking a long fc.gen history ran a 4 GB heap out at scale 10.
+ */
+function responseArb(meta: StatsMeta, name: string, depth = 0, memo = new Map<string, fc.Arbitrary<unknown>>()): fc.Arbitrary<unknown> {
+  const id = `${name}@${depth}`;
+  const known = memo.get(id);
+  if (known !== undefined) return known;
+  const garbage = fc.jsonValue({ maxDepth: 2 });
   const s = meta[name];
-  if (s === undefined || depth > 3 || g(fc.nat, 20) === 0) return g(fc.jsonValue, { maxDepth: 2 });
-  const out: Record<string, unknown> = {};
+  if (s === undefined || depth > 3) return garbage;
+  const fields: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [fname, f] of Object.entries(s.fields)) {
-    if (g(fc.nat, 15) === 0) continue; // a field missing
-    const k = 'datum' in f ? f.datum : 'dict' in f ? undefined : undefined;
+    const k = 'datum' in f ? f.datum : undefined;
+    let value: fc.Arbitrary<unknown>;
     if ('dict' in f && typeof f.dict.datum === 'object') {
-      const child = f.dict.datum.struct;
-      const keys = g(fc.array, fc.oneof(fc.constantFrom('0', '1', 'a', 'le'), anyText), { maxLength: 3 });
-      out[fname] = Object.fromEntries(keys.map((key) => [key, responseFor(g, meta, child, depth + 1)]));
-    } else if (k === 'string') out[fname] = g(() => fc.oneof({ weight: 5, arbitrary: anyText }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }));
-    else if (k === 'i64' || k === 'u64' || k === 'float') {
-      out[fname] = g(() => fc.oneof({ weight: 5, arbitrary: fc.integer() }, { weight: 2, arbitrary: fc.double() }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }));
-    } else out[fname] = g(fc.jsonValue, { maxDepth: 2 });
+      // Keys and strings become label values: NUL (which no label value may hold) is drawn on purpose.
+      const key = fc.oneof(fc.constantFrom('0', '1', 'a', 'le', 'a\u0000b'), anyText);
+      value = fc.dictionary(key, responseArb(meta, f.dict.datum.struct, depth + 1, memo), { maxKeys: 3, noNullPrototype: true });
+    } else if (k === 'string') value = fc.oneof({ weight: 5, arbitrary: anyText }, { weight: 1, arbitrary: fc.constantFrom('\u0000', 'x\u0000') }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) });
+    else if (k === 'i64' || k === 'u64' || k === 'float') value = fc.oneof({ weight: 5, arbitrary: fc.integer() }, { weight: 2, arbitrary: fc.double() }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) });
+    else value = garbage;
+    // undefined: the field is missing (the export skips it like an absent key).
+    fields[fname] = fc.oneof({ weight: 14, arbitrary: value }, { weight: 1, arbitrary: fc.constant(undefined) });
   }
-  return out;
+  const arb = fc.oneof({ weight: 19, arbitrary: fc.record(fields, { noNullPrototype: true }) }, { weight: 1, arbitrary: garbage });
+  memo.set(id, arb);
+  return arb;
 }
 
+/** Three successive responses for `meta` from its top struct. */
+const threeResponses = (meta: StatsMeta, top: string): fc.Arbitrary<readonly unknown[]> => fc.array(responseArb(meta, top), { minLength: 3, maxLength: 3 });
+
 test('fuzz: scx_stats meta: checkMeta, planMeta, MetaExport and apply() of responses throw only ScxStatsProtocolError', () => {
+  interface Case {
+    readonly meta: StatsMeta | undefined;
+    readonly responses: readonly unknown[];
+  }
+  const cases = metaArb.chain((raw): fc.Arbitrary<Case> => {
+    let meta: StatsMeta;
+    try {
+      meta = checkMeta(raw);
+    } catch (err) {
+      if (err instanceof ScxStatsProtocolError) return fc.constant({ meta: undefined, responses: [] });
+      throw err;
+    }
+    // planMeta may reject the meta (then no responses are needed); the property checks it throws only our error.
+    let top: string | undefined;
+    try {
+      top = planMeta(meta).top;
+    } catch {
+      top = undefined;
+    }
+    return (top === undefined ? fc.constant([]) : threeResponses(meta, top)).map((responses) => ({ meta, responses }));
+  });
   fc.assert(
-    fc.property(metaArb, fc.gen(), (raw, g) => {
-      let meta: StatsMeta;
-      try {
-        meta = checkMeta(raw);
-      } catch (err) {
-        if (err instanceof ScxStatsProtocolError) return;
-        throw err;
-      }
+    fc.property(cases, ({ meta, responses }) => {
+      if (meta === undefined) return;
       onlyThrows([ScxStatsProtocolError], () => {
         const plan = planMeta(meta);
         const exp = new MetaExport(plan, {});
         const registry = new Registry();
         exp.bind(registry, new Map());
-        for (let i = 0; i < 3; i++) {
+        for (const resp of responses) {
           try {
-            exp.apply(responseFor(g, meta, plan.top, 0));
+            exp.apply(resp);
           } catch (err) {
             if (!(err instanceof ScxStatsProtocolError)) throw err;
           }
@@ -139,14 +168,15 @@ test('fuzz: scx_stats meta: checkMeta, planMeta, MetaExport and apply() of respo
 
 test("fuzz: scx_stats responses against real schedulers' metas and typing overlays throw only ScxStatsProtocolError", () => {
   const metas = [layeredMeta, lavdMeta, bpflandMeta].map((m) => checkMeta(m));
+  const cases = fc.oneof(...metas.map((meta) => threeResponses(meta, planMeta(meta).top).map((responses) => ({ meta, responses }) as const)));
   fc.assert(
-    fc.property(fc.constantFrom(...metas), fc.gen(), (meta, g) => {
+    fc.property(cases, ({ meta, responses }) => {
       const plan = planMeta(meta);
       const exp = new MetaExport(plan, { overlay: matchOverlay(meta, plan.top) });
       const registry = new Registry();
       exp.bind(registry, new Map());
-      for (let i = 0; i < 3; i++) {
-        onlyThrows([ScxStatsProtocolError], () => exp.apply(responseFor(g, meta, plan.top, 0)));
+      for (const resp of responses) {
+        onlyThrows([ScxStatsProtocolError], () => exp.apply(resp));
       }
       for (const fam of registry.families()) {
         for (const s of fam.series) if (fam.decl.kind === 'counter' && 'value' in s) assert.ok(Number.isFinite(s.value) && s.value >= 0, `${fam.decl.name} = ${s.value}`);

@@ -402,6 +402,8 @@ class Stager {
         if (f.count?.slot.family !== undefined) this.push(OP_COUNT, inst, f, v * f.count.scale);
       } else if (f.kind === 'string') {
         if (typeof v !== 'string') throw new ShapeError(`.${name}`, `expected a string, got ${typeName(v)}`);
+        // The value becomes a label value, which cannot hold NUL; checked here so commit cannot fail halfway.
+        if (v !== inst.infoValues[f.index] && v.includes('\u0000')) throw new ShapeError(`.${name}`, 'a string with a NUL character cannot be a label value');
         // Staged every interval, changed or not: an unchanged info series is still reported (touched).
         if (f.slot.family !== undefined) {
           this.strs[this.n] = v;
@@ -416,6 +418,8 @@ class Stager {
           keys++;
           let child = m.get(k);
           if (child === undefined) {
+            // The key becomes a label value, which cannot hold NUL (checked once, when the key is new).
+            if (k.includes('\u0000')) throw new ShapeError(`.${name}`, `dict key ${JSON.stringify(k)} has a NUL character and cannot be a label value`);
             // Creating an instance touches no registry: series are resolved at commit.
             child = new Instance(f.child, [...inst.labels, k]);
             m.set(k, child);

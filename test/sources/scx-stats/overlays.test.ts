@@ -4,7 +4,7 @@ import { Registry, type CounterSeries, type Family, type GaugeSeries } from '../
 import { MetaExport } from '../../../src/sources/scx-stats/export.js';
 import { planMeta } from '../../../src/sources/scx-stats/meta.js';
 import { matchOverlay, overlayByName, overlays } from '../../../src/sources/scx-stats/overlays/index.js';
-import { checkMeta } from '../../../src/sources/scx-stats/protocol.js';
+import { ScxStatsProtocolError, checkMeta } from '../../../src/sources/scx-stats/protocol.js';
 import { bpflandMeta, lavdMeta, layeredMeta } from './metas.js';
 import { rustyMeta } from './rusty.js';
 
@@ -131,4 +131,29 @@ test('lavd: decaying sums stay gauges (no counters); the power mode is an info-s
   assert.equal(value(reg, 'nr_sched'), 1000);
   assert.equal(value(reg, 'power_mode', ['balanced']), 1);
   assert.throws(() => exp.validate({ ...r, power_mode: 3 }), /\.power_mode: expected a string, got number 3/);
+});
+
+// Found by the fuzzer (test/fuzz/parsers.test.ts, shrunk): a string or dict key holding NUL reached the
+// registry at commit, which threw a LabelError after part of the response had been applied.
+test('a NUL in an info string or a dict key is a protocol error naming the field, and nothing of that response is applied', () => {
+  const lavd = exportFor(lavdMeta);
+  const ok = { mseq: 0, nr_sched: 10, power_mode: '' };
+  lavd.exp.apply(ok);
+  assert.throws(() => lavd.exp.apply({ ...ok, nr_sched: 20, power_mode: '\u0000' }), (err: Error) => {
+    assert.ok(err instanceof ScxStatsProtocolError, `${err.constructor.name}: ${err.message}`);
+    assert.match(err.message, /\.power_mode: a string with a NUL character cannot be a label value/);
+    return true;
+  });
+  assert.equal(value(lavd.reg, 'nr_sched'), 10, 'the earlier value stands');
+  assert.deepEqual(lavd.reg.get('power_mode')?.series.map((s) => s.labelValues), [['']]);
+
+  const layered = exportFor(layeredMeta);
+  assert.throws(() => layered.exp.apply({ total: 5, layers: { batch: { util: 1 }, 'a\u0000b': { util: 2 } } }), (err: Error) => {
+    assert.ok(err instanceof ScxStatsProtocolError, `${err.constructor.name}: ${err.message}`);
+    assert.match(err.message, /\.layers: dict key "a\\u0000b" has a NUL character/);
+    return true;
+  });
+  assert.equal(layered.reg.get('l_util')?.series.length ?? 0, 0, 'no layer series from the rejected response');
+  layered.exp.apply({ total: 5, layers: { batch: { util: 1 } } });
+  assert.equal(value(layered.reg, 'l_util', ['batch']), 1, 'the next good response applies');
 });
