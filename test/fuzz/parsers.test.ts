@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { stringify as yamlText } from 'yaml';
 import { parseCommandArgs } from '../../src/cli/args.js';
 import { describeFlags } from '../../src/cli/describe.js';
 import { type FlagSpecs, UsageError } from '../../src/plugin/flags.js';
@@ -18,6 +19,7 @@ import { runFlags } from '../../src/cli/run.js';
 import { memoryLogger } from '../../src/support/log.js';
 import { Registry } from '../../src/registry/index.js';
 import { acceptsGzip, negotiateFormat } from '../../src/sinks/prometheus/negotiate.js';
+import { WebConfigError, parseWebConfig } from '../../src/sinks/prometheus/web-config.js';
 import { parseProcLines, numberField, cpuKeys } from '../../src/sources/host/proc-file.js';
 import { ProcFileSource } from '../../src/sources/host/source.js';
 import { pressureStats, procStatStats, schedstatStats } from '../../src/sources/host/stats.js';
@@ -28,6 +30,7 @@ import { planMeta } from '../../src/sources/scx-stats/meta.js';
 import { matchOverlay } from '../../src/sources/scx-stats/overlays/index.js';
 import { ScxStatsErrnoError, ScxStatsProtocolError, checkMeta, decodeResponse, type StatsMeta } from '../../src/sources/scx-stats/protocol.js';
 import { bpflandMeta, lavdMeta, layeredMeta } from '../sources/scx-stats/metas.js';
+import { hasOpenssl, makeCerts } from '../helpers/certs.js';
 import { fuzzRuns } from './params.js';
 
 /** Any UTF-16 string, lone surrogates included (what a broken peer or file can hold). */
@@ -273,6 +276,92 @@ test('fuzz: Accept and Accept-Encoding headers always negotiate a served format 
     }),
     fuzzRuns(3000),
   );
+});
+
+// --- web config -------------------------------------------------------------------------------------------
+
+test('fuzz: --web-config: any YAML text or object gives a checked config or one WebConfigError naming the file', async (t) => {
+  // Real files for the names a config may give: openssl-made certificates when openssl is here, and garbage.
+  const certs = hasOpenssl() ? makeCerts() : undefined;
+  const dir = certs?.dir ?? mkdtempSync(join(tmpdir(), 'scx-fuzz-web-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  if (certs !== undefined) {
+    certs.issue('server');
+    certs.issue('other');
+  }
+  writeFileSync(join(dir, 'garbage.pem'), '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(dir, 'empty.pem'), '');
+  const path = join(dir, 'web.yml');
+  const file = fc.constantFrom('server.crt', 'server.key', 'other.key', 'ca.crt', 'garbage.pem', 'empty.pem', 'missing.pem', dir, '', '/dev/null', join(dir, 'server.crt'));
+  const scalar = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), anyText, fc.constantFrom('', 'TLS10', 'TLS12', 'TLS13', 'TLS14', 'NoClientCert', 'RequireAndVerifyClientCert', 'VerifyClientCertIfGiven', 'nosniff', 'deny', 'x\r\ny: z'));
+  const any = fc.oneof({ weight: 3, arbitrary: scalar }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
+  const hash = fc.oneof(fc.constant(`$2y$10$${'a'.repeat(53)}`), fc.constant(`$2b$04$${'./Ab9'.repeat(10)}xyz`), fc.constant('$2y$10$short'), scalar);
+  const maybe = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 4, arbitrary: a }, { weight: 1, arbitrary: any });
+  /** A field mostly left out (written as nothing), so a config can get through every check. */
+  const rare = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: maybe(a) });
+  const tls = fc.record(
+    {
+      // Mostly the matching pair, so some configs get through every TLS check.
+      cert_file: maybe(fc.oneof({ weight: 4, arbitrary: fc.constant('server.crt') }, { weight: 1, arbitrary: file })),
+      key_file: maybe(fc.oneof({ weight: 4, arbitrary: fc.constant('server.key') }, { weight: 1, arbitrary: file })),
+      client_ca_file: rare(file),
+      client_auth_type: rare(fc.constantFrom('NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert', 'Bogus')),
+      min_version: rare(fc.constantFrom('TLS10', 'TLS11', 'TLS12', 'TLS13', 'SSL3')),
+      max_version: rare(fc.constantFrom('TLS10', 'TLS11', 'TLS12', 'TLS13', 'SSL3')),
+      cipher_suites: rare(fc.array(fc.constantFrom('TLS_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_RC4_128_SHA', 'nope'), { maxLength: 3 })),
+      curve_preferences: rare(fc.array(fc.constantFrom('X25519', 'CurveP256', 'CurveP521', 'nope'), { maxLength: 3 })),
+      prefer_server_cipher_suites: rare(fc.boolean()),
+    },
+    { requiredKeys: [] },
+  );
+  const headerName = fc.constantFrom('Strict-Transport-Security', 'x-content-type-options', 'X-Frame-Options', 'X-XSS-Protection', 'Content-Security-Policy', 'Set-Cookie', 'x-frame-options ');
+  const http = fc.record({ headers: maybe(fc.dictionary(headerName, maybe(fc.oneof(scalar, fc.constantFrom('nosniff', 'DENY', 'sameorigin', 'max-age=1'))), { maxKeys: 3 })), http2: maybe(fc.boolean()) }, { requiredKeys: [] });
+  const users = fc.dictionary(fc.oneof(fc.constantFrom('alice', 'a:b', '', '__proto__', 'constructor'), anyText), hash, { maxKeys: 3 });
+  /** Sometimes a field the toolkit does not know, at any level. */
+  const extra = <T extends object>(a: fc.Arbitrary<T>): fc.Arbitrary<T> => fc.oneof({ weight: 6, arbitrary: a }, { weight: 1, arbitrary: fc.tuple(a, fc.constantFrom('bogus', 'certfile', 'Headers'), any).map(([o, k, v]) => ({ ...o, [k]: v })) });
+  const config = extra(fc.record({ tls_server_config: maybe(extra(tls)), http_server_config: maybe(extra(http)), basic_auth_users: maybe(users) }, { requiredKeys: [] }));
+  // YAML text: a config written out, the same text cut or spliced, YAML features (anchors, aliases, tags,
+  // merge keys, several documents), and any text at all.
+  const yamlBits = fc.constantFrom('&a ', '*a', '*nope', '<<: ', '!!binary aGk=', '!!set ', '!!str ', '!!map ', '!!int ', '!x ', '---\n', '...\n', '? ', ': ', '- ', '{', '}', '[', ']', ',', '"', "'", '|\n  ', '>\n  ', '#', '\t', '\n', '  ', 'tls_server_config', 'basic_auth_users', 'http_server_config', 'headers', 'cert_file', '\u0000', '\ufeff', '%YAML 1.2\n', '%TAG ! tag:x,2000:\n');
+  const text = fc.oneof(
+    { weight: 4, arbitrary: config.map((c) => yamlText(c)) },
+    { weight: 2, arbitrary: fc.tuple(config.map((c) => yamlText(c)), fc.nat(), fc.array(yamlBits, { maxLength: 4 })).map(([y, at, bits]) => y.slice(0, at % (y.length + 1)) + bits.join('') + y.slice(at % (y.length + 1))) },
+    { weight: 2, arbitrary: fc.array(fc.oneof(yamlBits, fc.constantFrom('a', 'b', '1', 'x: ')), { maxLength: 20 }).map((bits) => bits.join('')) },
+    { weight: 1, arbitrary: anyText },
+    { weight: 1, arbitrary: fc.constantFrom('a: &a [*a]', 'a: &a {b: *a}', `a: &a [x]\nb: &b [${'*a,'.repeat(50)}]\nc: &c [${'*b,'.repeat(50)}]\n`, 'basic_auth_users: !!set {a, b}', 'basic_auth_users: !!binary aGk=') },
+  );
+  let loaded = 0;
+  let withTls = 0;
+  await fc.assert(
+    fc.asyncProperty(text, async (yaml) => {
+      let cfg;
+      try {
+        cfg = parseWebConfig(yaml, path);
+      } catch (err) {
+        if (!(err instanceof WebConfigError)) throw new Error(`threw ${(err as Error)?.constructor?.name} (${String((err as Error)?.message ?? err)}), expected only WebConfigError`);
+        assert.ok(err.message.startsWith(`web config ${path}: `), err.message);
+        return;
+      }
+      // A config that loads keeps the rules: bcrypt hashes, users without ":", only the allowed headers.
+      for (const [user, h] of cfg.users) {
+        assert.ok(!user.includes(':'), user);
+        assert.match(h, /^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/);
+      }
+      for (const [name, value] of cfg.headers) {
+        assert.match(name.toLowerCase(), /^(strict-transport-security|x-content-type-options|x-frame-options|x-xss-protection|content-security-policy)$/);
+        assert.doesNotMatch(value, /[\r\n\0]/);
+      }
+      if (cfg.tls !== undefined) assert.ok(cfg.tls.cert.length > 0 && cfg.tls.key.length > 0);
+      assert.equal(cfg.files[0], path);
+      loaded++;
+      if (cfg.tls !== undefined) withTls++;
+    }),
+    fuzzRuns(1500),
+  );
+  // The generator reaches configs that load, TLS ones included, not only errors.
+  assert.ok(loaded > 0, 'no generated config loaded');
+  if (certs !== undefined) assert.ok(withTls > 0, `${loaded} configs loaded, none with TLS`);
+  t.diagnostic(`${loaded} configs loaded, ${withTls} with TLS`);
 });
 
 // --- flags ----------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ const family: fc.Arbitrary<FamilyCase> = fc
     help: fc.tuple(fc.constantFrom('Help', 'Tasks', 'Ünïcode'), anyUnicode(40)).map(([a, b]) => a + b),
     unit: fc.constantFrom('', 'seconds', 'bytes'),
     labels: fc.uniqueArray(fc.constantFrom(...LABELS), { maxLength: 3 }),
-    buckets: fc.oneof(fc.constant('log2' as const), fc.uniqueArray(fc.double({ min: -1e9, max: 1e9, noNaN: true }), { minLength: 1, maxLength: 5 }).map((b) => [...b].sort((x, y) => x - y))),
+    buckets: fc.oneof(fc.constant('log2' as const), fc.uniqueArray(fc.double({ min: -1e9, max: 1e9, noNaN: true }), { comparator: 'SameValueZero', minLength: 1, maxLength: 5 }).map((b) => [...b].sort((x, y) => x - y))),
   })
   .chain((f) =>
     fc.record({

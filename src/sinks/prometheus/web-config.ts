@@ -65,14 +65,22 @@ export function parseWebConfig(text: string, path: string): WebConfig {
   const fail = (field: string, what: string): never => {
     throw new WebConfigError(`web config ${path}: ${field}: ${what}`);
   };
-  const doc = parseDocument(text, { uniqueKeys: true });
+  // logLevel error: what yaml would warn about (a mapping used as a key) is not printed; it fails below as an unknown field.
+  const doc = parseDocument(text, { uniqueKeys: true, logLevel: 'error' });
   const bad = doc.errors[0];
   if (bad !== undefined) {
     const at = bad.linePos?.[0];
     const why = (bad.message.split('\n')[0] ?? bad.code).replace(/ at line \d+, column \d+:?$/, '');
     fail(at === undefined ? 'YAML' : `line ${at.line} column ${at.col}`, `not valid YAML (${why})`);
   }
-  const root: unknown = doc.toJS() ?? {};
+  let root: unknown;
+  try {
+    // toJS resolves aliases: one to an anchor never set, or so many that they expand without bound (a
+    // "billion laughs" file; yaml stops at maxAliasCount), throws here rather than in parsing.
+    root = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    fail('YAML', `cannot be resolved (${(err as Error).message})`);
+  }
   const top = object(root, '(top level)', fail);
   known(top, '', ['tls_server_config', 'http_server_config', 'basic_auth_users'], fail);
   const dir = dirname(resolve(path));

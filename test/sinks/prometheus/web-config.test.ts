@@ -73,6 +73,9 @@ test('bad web configs: one WebConfigError naming the field and what was expected
     ['http_server_config:\n  headers:\n    Server: me', /http_server_config\.headers\.Server: this header cannot be configured/],
     ['http_server_config:\n  headers:\n    X-Frame-Options: allow', /http_server_config\.headers\.X-Frame-Options: "allow" is not one of deny, sameorigin/],
     ['http_server_config:\n  http2: maybe', /http_server_config\.http2: expected true or false/],
+    // Found by the fuzzer: aliases are resolved after parsing, and yaml threw a ReferenceError there.
+    ['basic_auth_users: *nope', /YAML: cannot be resolved \(Unresolved alias.*nope/],
+    [`a: &a [x]\nb: &b [${'*a,'.repeat(50)}]\nc: [${'*b,'.repeat(50)}]`, /YAML: cannot be resolved \(Excessive alias count/],
   ];
   for (const [text, want] of cases) {
     assert.throws(() => parseWebConfig(text, 'w.yml'), (err: Error) => {
