@@ -21,7 +21,7 @@
 import { parseArgs } from 'node:util';
 import { Agent } from '../src/agent.js';
 import { createLogger } from '../src/support/log.js';
-import { Registry, type Family } from '../src/registry/index.js';
+import { DEFAULT_SERIES_GRACE, Registry, type Family } from '../src/registry/index.js';
 import { CounterDeltas, HistogramDeltas } from '../src/sinks/push/deltas.js';
 import { JsonlEncoder } from '../src/sinks/jsonl/format.js';
 import { OtlpProtobufEncoder } from '../src/sinks/otlp/encode-protobuf.js';
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   const samples: [number, number, number, number][] = []; // interval, heap, rss, series
   const seriesCount = (): number => registry.families().reduce((a, f) => a + f.series.length, 0);
   const t0 = performance.now();
-  console.log(`soak: ${INTERVALS} intervals, ${LAYERS} live layers, ${CHURN} replaced per interval, series grace ${GRACE ?? 'default'}, sampling every ${SAMPLE_EVERY}`);
+  console.log(`soak: ${INTERVALS} intervals, ${LAYERS} live layers, ${CHURN} replaced per interval, series grace ${GRACE ?? DEFAULT_SERIES_GRACE}, sampling every ${SAMPLE_EVERY}`);
   let stoppedAt: number | undefined;
   for (let i = 1; i <= INTERVALS; i++) {
     await agent.tick();
