@@ -4,7 +4,7 @@
  * stores: no bounds checks, no string concatenation, no encoding pass over the whole exposition. Constant
  * text is UTF-8 encoded once per plan; numbers are ASCII and stored digit by digit.
  */
-import { putDecimal } from './decimal.js';
+import { PAIRS, putDecimal } from './decimal.js';
 
 /**
  * The longest text formatValue gives: 25 characters, e.g. `-0.0000012345678901234567`. Sample values are the
@@ -29,9 +29,6 @@ export function putBytes(buf: Buffer, off: number, b: Uint8Array): number {
   buf.set(b, off);
   return off + b.length;
 }
-
-/** '00' to '99' as byte pairs: two digits per division. */
-const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0));
 
 /** Writes the digits of a non-negative integer below 2^31; returns the offset after them. */
 export function putSmallInt(buf: Buffer, off: number, v: number): number {

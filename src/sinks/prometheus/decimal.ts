@@ -17,6 +17,8 @@
  */
 import { formatValue } from './numbers.js';
 
+/** '00' to '99' as byte pairs: two digits per division (putSmallInt in ./bytes.ts uses them too). */
+export const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0));
 const POW10 = new Float64Array(23).map((_, i) => 10 ** i);
 /** Products at or above this are too close to 2^53 for the argument above: those values take String(v). */
 const LIMIT = 2 ** 50;
@@ -147,21 +149,29 @@ function putLong(buf: Buffer, off: number, a: number, j: number): number {
  * without trailing zeros if j > 0.
  */
 function putFixed(buf: Buffer, off: number, high: number, low: number, j: number): number {
-  // Two parts below 2^31 so the digit loop runs in int32 arithmetic.
+  // Two parts below 2^31 so the digit loop runs in int32 arithmetic, two digits per division.
   let p = DIGITS;
   if (high > 0) {
-    for (let i = 0; i < 8; i++) {
-      const q = (low / 10) | 0;
-      digits[--p] = 48 + low - q * 10;
+    for (let i = 0; i < 4; i++) {
+      const q = (low / 100) | 0;
+      const r = (low - q * 100) << 1;
+      digits[--p] = PAIRS[r + 1] as number;
+      digits[--p] = PAIRS[r] as number;
       low = q;
     }
     low = high;
   }
-  do {
-    const q = (low / 10) | 0;
-    digits[--p] = 48 + low - q * 10;
+  while (low >= 100) {
+    const q = (low / 100) | 0;
+    const r = (low - q * 100) << 1;
+    digits[--p] = PAIRS[r + 1] as number;
+    digits[--p] = PAIRS[r] as number;
     low = q;
-  } while (low > 0);
+  }
+  if (low >= 10) {
+    digits[--p] = PAIRS[(low << 1) + 1] as number;
+    digits[--p] = PAIRS[low << 1] as number;
+  } else digits[--p] = 48 + low;
   const len = DIGITS - p;
   if (len > j) {
     // Integer digits, then the point and j fractional digits.
