@@ -1,6 +1,7 @@
 /**
  * The render machinery both Prometheus text formats share: a plan of pre-encoded line starts built once per
- * registry generation, its size bound, and the loop that copies those bytes and writes only the numbers.
+ * registry generation, its size bound, and the loop that copies those bytes and writes only the numbers
+ * (counter and gauge families through ScalarLines: one joined segment and one number per series).
  * A format subclasses PlannedRenderer and spells its own lines (metadata, sample names, trailers, a
  * closing line); this module writes what the plan holds and knows no format's spelling.
  */
