@@ -34,6 +34,14 @@ test('a series that falls out of the top 2n, or leaves, gives its slot to the be
   assert.deepEqual(keys(['a', 'b'], { b: 1, c: 3 }, 2), ['c', 'b']);
 });
 
+test('slots picked before any volume (all scores 0) do not stick once volume arrives', () => {
+  const first = keys([], { a: 0, b: 0, c: 0, d: 0 }, 2);
+  assert.deepEqual(first, ['a', 'b'], 'ties keep the given order');
+  assert.deepEqual(keys(first, { a: 0, b: 0, c: 1, d: 2 }, 2), ['d', 'c']);
+  // A shown series at 0 gives way even inside the top 2n; the others keep their slots.
+  assert.deepEqual(keys(['c', 'd'], { a: 0, b: 3, c: 0, d: 2 }, 2), ['b', 'd']);
+});
+
 test('fewer series than slots: the slots of series that left go; more: new slots are filled by rank', () => {
   assert.deepEqual(keys(['a', 'b', 'c'], { a: 1, c: 3 }, 3), ['a', 'c']);
   assert.deepEqual(keys(['a'], { a: 1, b: 2, c: 3 }, 3), ['a', 'c', 'b']);

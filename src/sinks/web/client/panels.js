@@ -58,17 +58,22 @@ export function quantile(q, bounds, counts) {
 
 /**
  * Which series get a colour of their own: the top `n` by `score`, except that a series already shown keeps its
- * slot (so its colour) while it stays among the top 2n. Without that, series of similar size trade places
+ * slot (so its colour) while it stays among the top 2n with a score above 0. Without that, series of similar size trade places
  * every frame: colours jump, and the chart is rebuilt on each swap. Returns the columns in slot order.
  * @param {{ key: string }[]} cols
  * @param {(c: any) => number} score
  * @param {string[]} prev the keys shown last time, in slot order
  */
 export function pick(cols, score, prev, n) {
-  const ranked = cols.map((c) => ({ c, s: score(c) })).sort((a, b) => b.s - a.s).map((r) => r.c);
+  const scored = cols.map((c) => ({ c, s: score(c) })).sort((a, b) => b.s - a.s);
+  const ranked = scored.map((r) => r.c);
   const size = Math.min(n, ranked.length);
   const rank = new Map(ranked.map((c, i) => [c.key, i]));
-  const slots = prev.map((k) => ((rank.get(k) ?? Infinity) < 2 * n ? k : null));
+  // A series with nothing to show (a first frame's slots are picked before any volume) holds no slot.
+  const slots = prev.map((k) => {
+    const i = rank.get(k);
+    return i !== undefined && i < 2 * n && scored[i].s > 0 ? k : null;
+  });
   while (slots.length > size) {
     const free = slots.lastIndexOf(null);
     if (free >= 0) slots.splice(free, 1);
