@@ -2,7 +2,11 @@
  * Rendering by kind of value, against prom-client `registry.metrics()` over the same series and values:
  * - 10,000 counters with integer values (target >= 20x);
  * - 10,000 counters with fractional values as the host source makes them (cumulative ticks x 0.01 and
- *   microseconds x 1e-6 through `absoluteMax`, so they carry the float sums' long digits too) (>= 10x);
+ *   microseconds x 1e-6 through `absoluteMax`, so they carry the float sums' long digits too) (>= 10x).
+ *   src/sources/host multiplies each raw cumulative reading by its `scale` (1 / USER_HZ, which is 0.01
+ *   exactly, 1e-6, 1e-9) and the counter adds the difference to the last reading, so its values are short
+ *   decimals (1234.56) about four times in five and 16-17 digits (1234.5600000000002) otherwise; the share
+ *   is printed;
  * - 1,000 histograms, 12 buckets, observations in seconds (ns / 1e9), so fractional sums (>= 10x).
  * Each in text 0.0.4 and OpenMetrics 1.0. Before every render (untimed) a share of the series move, the same
  * ones on both sides with the same arithmetic, so both render the same numbers: 10% (an idle machine: most
@@ -129,6 +133,19 @@ const values = (text: string): string[] =>
     .map((l) => l.slice(l.lastIndexOf(' ') + 1))
     .sort();
 
+/** The share of counter values whose shortest text has 16 or 17 significant digits, as a percentage. */
+function longShare(registry: Registry): string {
+  let long = 0;
+  let all = 0;
+  for (const fam of registry.families()) {
+    for (const c of fam.series as CounterSeries[]) {
+      all++;
+      if (String(c.value).replace(/^0\.0*|\.|e.*$/g, '').length >= 16) long++;
+    }
+  }
+  return `${((100 * long) / all).toFixed(0)}%`;
+}
+
 /** CPU time (user + system) of this process since `from`, in ns: a render descheduled on a shared machine is not charged for the wait. */
 const cpuNs = (from: NodeJS.CpuUsage): number => {
   const d = process.cpuUsage(from);
@@ -196,6 +213,7 @@ for (const [kind, families, perFamily] of [
       } else allMet = met && allMet;
     }
   }
+  if (kind === 'fractional') console.log(`  (after these renders, ${longShare(s.registry)} of the fractional values have 16 or 17 significant digits)`);
 }
 console.log(`render-values targets (integer >= 20x, fractional and histograms >= 10x, 10% moving): ${allMet ? 'met' : 'NOT met'}`);
 if (worst.length > 0) console.log(`with every series moving every render, not met: ${worst.join('; ')}`);

@@ -14,7 +14,7 @@ import { exitedWithin, startCli } from '../helpers/cli.js';
 import { freePort, get } from '../sinks/prometheus/http.js';
 
 const profiles = fileURLToPath(new URL('../../profiles/simple.js', import.meta.url));
-const define = fileURLToPath(new URL('../../src/sources/bpf/profile.js', import.meta.url));
+const define = fileURLToPath(new URL('../../src/bpf-layout/profile.js', import.meta.url));
 
 /** Each module fails in one place, so each failure has its own counter series and its own log line. */
 const modules: Record<string, string> = {

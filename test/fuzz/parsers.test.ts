@@ -19,7 +19,7 @@ import { runFlags } from '../../src/cli/run.js';
 import { memoryLogger } from '../../src/support/log.js';
 import { Registry } from '../../src/registry/index.js';
 import { acceptsGzip, negotiateFormat } from '../../src/sinks/prometheus/negotiate.js';
-import { WebConfigError, parseWebConfig } from '../../src/sinks/prometheus/web-config.js';
+import { WebConfigError, parseWebConfig } from '../../src/sinks/http/web-config.js';
 import { parseProcLines, numberField, cpuKeys } from '../../src/sources/host/proc-file.js';
 import { ProcFileSource } from '../../src/sources/host/source.js';
 import { pressureStats, procStatStats, schedstatStats } from '../../src/sources/host/stats.js';

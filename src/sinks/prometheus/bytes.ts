@@ -4,7 +4,7 @@
  * stores: no bounds checks, no string concatenation, no encoding pass over the whole exposition. Constant
  * text is UTF-8 encoded once per plan; numbers are ASCII and stored digit by digit.
  */
-import { putDecimal } from './decimal.js';
+import { PAIRS, putDecimal } from './decimal.js';
 
 /**
  * The longest text formatValue gives: 25 characters, e.g. `-0.0000012345678901234567`. Sample values are the
@@ -31,16 +31,20 @@ export function putBytes(buf: Buffer, off: number, b: Uint8Array): number {
 }
 
 /** Writes the digits of a non-negative integer below 2^31; returns the offset after them. */
-function putSmallInt(buf: Buffer, off: number, v: number): number {
-  let len = 1;
-  for (let t = v; t >= 10; t = (t / 10) | 0) len++;
+export function putSmallInt(buf: Buffer, off: number, v: number): number {
+  const len = v < 1e5 ? (v < 100 ? (v < 10 ? 1 : 2) : v < 1e3 ? 3 : v < 1e4 ? 4 : 5) : v < 1e7 ? (v < 1e6 ? 6 : 7) : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
   let p = off + len;
-  while (v >= 10) {
-    const q = (v / 10) | 0;
-    buf[--p] = 48 + v - q * 10;
+  while (v >= 100) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) << 1;
+    buf[--p] = PAIRS[r + 1] as number;
+    buf[--p] = PAIRS[r] as number;
     v = q;
   }
-  buf[p - 1] = 48 + v;
+  if (v >= 10) {
+    buf[--p] = PAIRS[(v << 1) + 1] as number;
+    buf[--p] = PAIRS[v << 1] as number;
+  } else buf[--p] = 48 + v;
   return off + len;
 }
 

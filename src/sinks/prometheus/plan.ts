@@ -1,6 +1,7 @@
 /**
  * The render machinery both Prometheus text formats share: a plan of pre-encoded line starts built once per
- * registry generation, its size bound, and the loop that copies those bytes and writes only the numbers.
+ * registry generation, its size bound, and the loop that copies those bytes and writes only the numbers
+ * (counter and gauge families through ScalarLines: one joined segment and one number per series).
  * A format subclasses PlannedRenderer and spells its own lines (metadata, sample names, trailers, a
  * closing line); this module writes what the plan holds and knows no format's spelling.
  */
@@ -8,6 +9,7 @@ import type { CounterSeries, GaugeSeries, HistogramSeries, Registry } from '../.
 import { MAX_NUMBER_BYTES, putBytes, putNumber, utf8 } from './bytes.js';
 import type { ExpositionFormat } from './format.js';
 import type { SeriesLabels } from './series-labels.js';
+import { ScalarLines } from './scalar-lines.js';
 import { ValueTextCache } from './value-cache.js';
 
 /** A family whose series have one value each (counters, gauges). */
@@ -87,8 +89,8 @@ export abstract class PlannedRenderer implements ExpositionFormat {
   protected readonly labels: SeriesLabels;
   private readonly footer: Buffer;
   private families: readonly FamilyPlan[] = [];
-  /** Per family, its value slots' last text (scalar values, histogram sums); rebuilt with the plan. */
-  private caches: readonly ValueTextCache[] = [];
+  /** Per family, rebuilt with the plan: a scalar family's joined lines, a histogram's sums' last text. */
+  private writers: readonly (ScalarLines | ValueTextCache)[] = [];
   private registry: Registry | undefined;
   private generation = -1;
   private bound = 0;
@@ -114,7 +116,7 @@ export abstract class PlannedRenderer implements ExpositionFormat {
       const size = new PlanSizer();
       size.constant = this.footer.length;
       this.families = this.plan(registry, this.labels.get(registry), size);
-      this.caches = this.families.map((f) => new ValueTextCache(f.series.length));
+      this.writers = this.families.map((f) => (f.histogram ? new ValueTextCache(f.series.length) : new ScalarLines(f.header, f.series, f.prefix, f.trailer)));
       this.bound = size.constant + size.values * MAX_NUMBER_BYTES;
       this.registry = registry;
       this.generation = registry.generation;
@@ -129,24 +131,12 @@ export abstract class PlannedRenderer implements ExpositionFormat {
     const families = this.families;
     for (let i = 0; i < families.length; i++) {
       const f = families[i] as FamilyPlan;
-      const cache = this.caches[i] as ValueTextCache;
-      off = putBytes(buf, off, f.header);
-      off = f.histogram ? putHistograms(buf, off, f, cache) : putScalars(buf, off, f, cache);
+      const w = this.writers[i] as ScalarLines | ValueTextCache;
+      off = f.histogram ? putHistograms(buf, putBytes(buf, off, f.header), f, w as ValueTextCache) : (w as ScalarLines).put(buf, off);
     }
     off = putBytes(buf, off, this.footer);
     return buf.subarray(0, off);
   }
-}
-
-function putScalars(buf: Buffer, off: number, f: ScalarPlan, cache: ValueTextCache): number {
-  const { series, prefix, trailer } = f;
-  for (let i = 0; i < series.length; i++) {
-    off = putBytes(buf, off, prefix[i] as Buffer);
-    off = cache.put(buf, off, i, (series[i] as CounterSeries).value);
-    buf[off++] = NL;
-    if (trailer !== undefined) off = putBytes(buf, off, trailer[i] as Buffer);
-  }
-  return off;
 }
 
 function putHistograms(buf: Buffer, off: number, f: HistogramPlan, cache: ValueTextCache): number {

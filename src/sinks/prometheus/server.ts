@@ -6,7 +6,7 @@
  * second, not Node's default 30 s), a small header limit, no request bodies, an idle timeout for clients that
  * stop reading, and a connection cap within the fd budget that makes room by closing the oldest connection
  * without a request in progress, so a flood of slow clients cannot keep a scrape out (connections.ts). An
- * optional web config (web-config.ts) adds TLS, basic auth and headers in front of every path. Rendering
+ * optional web config (../http/) adds TLS, basic auth and headers in front of every path. Rendering
  * is synchronous and cheap (cached line bytes, written into a reused buffer); gzip runs on libuv's thread pool.
  *
  * Paths: `/metrics` the exposition (GET and HEAD), `/` a small HTML index, anything else 404 with a hint;
@@ -27,10 +27,7 @@ import { acceptsGzip, negotiateFormat, type FormatName } from './negotiate.js';
 import { OpenMetricsRenderer } from './openmetrics.js';
 import { SeriesLabels } from './series-labels.js';
 import { Text004Renderer } from './text-004.js';
-import { loadWebConfig, type WebConfig } from './web-config.js';
-import { WebConfigWatcher, type WebConfigWatchOptions } from './web-config-watch.js';
-import { WebGuard } from './web-guard.js';
-import { WebListener } from './web-listener.js';
+import { GuardedListener, type WebConfigFile } from '../http/guarded-listener.js';
 
 export interface PrometheusSinkOptions {
   /** Address to listen on. Default `0.0.0.0`. */
@@ -59,7 +56,7 @@ export interface PrometheusSinkOptions {
    * The exporter toolkit's web config (TLS, basic auth, headers): `file` is re-read when it changes;
    * `config`, when given, is its already checked content (else start() reads it and rejects on a problem).
    */
-  readonly webConfig?: { readonly file: string; readonly config?: WebConfig; readonly watch?: WebConfigWatchOptions };
+  readonly webConfig?: WebConfigFile;
 }
 
 /** Extra paths on the listener: `handle` answers a GET or HEAD without a body and returns true, or returns false. */
@@ -93,8 +90,7 @@ export class PrometheusSink implements Sink {
   private closing = false;
   /** Every connection, and which have a request in progress: close() lets those finish (up to its deadline). */
   private connections: ConnectionTable | undefined;
-  private readonly guard = new WebGuard();
-  private watcher: WebConfigWatcher | undefined;
+  private listener: GuardedListener | undefined;
   /** Output buffers reused across scrapes (allocating the whole exposition each time costs page faults). */
   private readonly spare: Buffer[] = [];
   /** Connections already answered by clientError: later errors on them are echoes, not new faults. */
@@ -112,11 +108,9 @@ export class PrometheusSink implements Sink {
     this.log = ctx.log;
     this.errors = ctx.registry.family(healthStats.stats.sink_errors).with({ sink: this.name });
     const o = this.opts;
-    const web = o.webConfig === undefined ? undefined : (o.webConfig.config ?? loadWebConfig(o.webConfig.file));
-    this.guard.update(web);
     const headersTimeout = o.headersTimeoutMs ?? 5000;
-    const listener = new WebListener(
-      web?.tls,
+    const listener = new GuardedListener(
+      o.webConfig,
       {
         maxHeaderSize: o.maxHeaderSize ?? 8192,
         headersTimeout,
@@ -124,15 +118,18 @@ export class PrometheusSink implements Sink {
         // Node checks the two timeouts above only this often (30 s by default).
         connectionsCheckingInterval: Math.min(1000, headersTimeout),
       },
-      (req, res) => {
-        this.track(req, res);
-        this.guard.handle(req, res, () => this.handle(req, res));
-      },
-      (err) => {
+      (req, res) => this.handle(req, res),
+      {
         // A client hanging up mid-handshake is not an error of ours (as in clientError).
-        if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') this.fail('tls', err, `TLS handshake refused (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+        tlsError: (err) => {
+          if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') this.fail('tls', err, `TLS handshake refused (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+        },
+        reloaded: (file) => this.log?.info(`prometheus: web config ${file} reloaded`),
+        problem: (msg) => this.log?.error(`prometheus: ${msg}; keeping the running config`),
       },
+      (req, res) => this.track(req, res),
     );
+    this.listener = listener;
     const server = listener.server;
     const connections = new ConnectionTable(o.maxConnections ?? defaultConnectionLimit());
     this.connections = connections;
@@ -163,16 +160,7 @@ export class PrometheusSink implements Sink {
     // A listener error after start (rare: the socket is already bound) is logged, not thrown into the loop.
     server.on('error', (err) => this.fail('listener', err));
     this.server = server;
-    if (o.webConfig !== undefined && web !== undefined) {
-      const file = o.webConfig.file;
-      const onChange = (next: WebConfig): void => {
-        listener.applyTls(next.tls);
-        this.guard.update(next);
-        this.log?.info(`prometheus: web config ${file} reloaded`);
-      };
-      this.watcher = new WebConfigWatcher(file, web, onChange, (msg) => this.log?.error(`prometheus: ${msg}; keeping the running config`), o.webConfig.watch);
-      this.watcher.start();
-    }
+    listener.watch();
     const a = this.address();
     const scheme = listener.tls ? 'https' : 'http';
     this.log.info(`prometheus: serving ${scheme}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${this.path}`);
@@ -194,7 +182,7 @@ export class PrometheusSink implements Sink {
     if (server === undefined) return;
     this.server = undefined;
     this.closing = true;
-    this.watcher?.stop();
+    this.listener?.stopWatching();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     this.connections?.closeWaiting();
     const timer = setTimeout(() => this.connections?.closeAll(), Math.max(0, deadlineMs));

@@ -4,7 +4,7 @@
  * its few bytes. One cache belongs to one plan (built per registry generation), so it holds exactly the
  * plan's slots and goes with it when series come or go: 34 bytes a slot.
  */
-import { MAX_NUMBER_BYTES, putNumber } from './bytes.js';
+import { MAX_NUMBER_BYTES, putNumber, putSmallInt } from './bytes.js';
 
 export class ValueTextCache {
   /** The value each slot's text was written for; NaN (never equal) until the first write. */
@@ -21,6 +21,8 @@ export class ValueTextCache {
 
   /** Writes `v` as putNumber does, into `buf` at `off`, for slot `slot`; returns the offset after it. */
   put(buf: Buffer, off: number, slot: number, v: number): number {
+    // Small integers (most counters) are cheaper to write than to look up; the slot keeps its older text.
+    if (v >= 0 && v < 2147483648 && (v | 0) === v) return putSmallInt(buf, off, v);
     const text = this.text;
     let at = slot * MAX_NUMBER_BYTES;
     // 0 and -0 compare equal and both print `0`; NaN never does and is written anew.

@@ -40,6 +40,9 @@ function whyAbsent(name: string): string | undefined {
   if (root && Object.values(rustyStats.stats).some((d) => d.name === name)) return `rusty's BPF profile exports a counter family "${name}" in the same run, so the scx_stats gauge of that name is left out`;
   if (name === 'scx_metrics_sink_errors_total') return 'no sink met an error (the series appears with the first)';
   if (name === 'scx_metrics_sink_dropped_total') return 'no push sink runs here (the series is per push sink)';
+  if (name === 'scx_metrics_series_folded_total') return 'no metric reached --cardinality-limit (the series appears with the first fold)';
+  if (name === 'scx_metrics_series_expired_total') return 'no series went unreported for --series-grace intervals (the series appears with the first expiry)';
+  if (name === 'scx_metrics_escaped_errors_total') return 'no error escaped a source, sink or module (the series appears with the first)';
   return undefined;
 }
 

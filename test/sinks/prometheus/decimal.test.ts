@@ -68,6 +68,20 @@ function values(): number[] {
     acc += (next() % 500) * 0.01;
     out.push(acc, acc * unit());
   }
+  // As the host source exports them: raw ticks, microseconds or nanoseconds times the scale, summed as
+  // differences of cumulative values (CounterSeries.absoluteMax), a mix of short and 16-17 digit values.
+  for (const scale of [0.01, 1e-6, 1e-9]) {
+    let raw = next() % 1e6;
+    let last = 0;
+    let value = 0;
+    for (let i = 0; i < 50_000; i++) {
+      raw += next() % Math.round(2 / scale);
+      const cumulative = raw * scale;
+      value += cumulative - last;
+      last = cumulative;
+      out.push(value, cumulative);
+    }
+  }
   // Integers: small, near 2^31, 2^50, 2^53 and past it, negative too.
   for (const base of [0, 2 ** 31, 2 ** 50, 2 ** 52, 2 ** 53, 1e15, 1e16, 1e21]) {
     for (let d = -40; d <= 40; d++) out.push(base + d, -(base + d));
@@ -97,7 +111,7 @@ function values(): number[] {
   return out;
 }
 
-test('putNumber and putDecimal write exactly what formatValue (String(v)) spells, over ~1.5 million doubles', () => {
+test('putNumber and putDecimal write exactly what formatValue (String(v)) spells, over ~1.8 million doubles', () => {
   const buf = Buffer.alloc(64);
   let fast = 0;
   const all = values();

@@ -5,16 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import bcrypt from 'bcryptjs';
 import { healthStats } from '../../../src/health.js';
 import { memoryLogger } from '../../../src/support/log.js';
 import { PrometheusSink } from '../../../src/sinks/prometheus/server.js';
-import { parseWebConfig, WebConfigError } from '../../../src/sinks/prometheus/web-config.js';
+import { parseWebConfig, WebConfigError } from '../../../src/sinks/http/web-config.js';
 import { makeCerts, hasOpenssl, type CertDir } from '../../helpers/certs.js';
+import { httpsGet } from '../../helpers/https.js';
 import { runCli } from '../../helpers/cli.js';
 import { needPeer } from '../../helpers/peers.js';
 import { hasPrometheus, startPrometheus } from '../../helpers/prometheus-server.js';
@@ -24,29 +23,6 @@ import { poll } from './http.js';
 // Cost 4 keeps the tests fast; the agent accepts any cost bcrypt allows. htpasswd writes $2y$, as here.
 const ALICE_HASH = bcrypt.hashSync('secret', 4).replace(/^\$2b\$/, '$2y$');
 const METRIC = /^fx_dispatched_tasks_total\{type="wsync"\} /m;
-
-interface HttpsReply {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-  readonly peerCN: string;
-}
-
-function httpsGet(port: number, path: string, o: { ca: Buffer; auth?: string; cert?: Buffer; key?: Buffer }): Promise<HttpsReply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = o.auth === undefined ? {} : { Authorization: `Basic ${Buffer.from(o.auth).toString('base64')}` };
-    const req = httpsRequest({ host: '127.0.0.1', port, path, ca: o.ca, cert: o.cert, key: o.key, headers, agent: false }, (res) => {
-      const peerCN = String((res.socket as TLSSocket).getPeerCertificate().subject?.CN ?? '');
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, peerCN }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer in 10 s')));
-    req.end();
-  });
-}
 
 async function startSink(file: string): Promise<{ sink: PrometheusSink; port: number; log: ReturnType<typeof memoryLogger>; errors: () => number }> {
   const { registry } = fixtureRegistry();

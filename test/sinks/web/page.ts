@@ -56,19 +56,28 @@ export async function panels(page: Page): Promise<Record<string, PanelState>> {
   });
 }
 
-/** Waits until every named panel has drawn at least `min` points in each of its chart series. */
+/**
+ * Waits until every named panel has drawn at least `min` points in each of its chart series. Panels off screen
+ * skip their redraws (as the page means them to), so each is scrolled into view, one after the other, and
+ * waited on there: what is then checked is what was drawn, not the data the page holds.
+ */
 export async function waitForPanels(page: Page, names: readonly string[], min: number, timeoutMs = 20_000): Promise<void> {
-  await page.waitForFunction(
-    ({ names, min }) => {
-      const state = (globalThis as unknown as { scxView: { panels: Map<string, { points(): number[] }> } }).scxView;
-      return names.every((n) => {
-        const pts = state?.panels.get(n)?.points() ?? [];
-        return pts.length > 0 && pts.every((x) => x >= min);
-      });
-    },
-    { names, min },
-    { timeout: timeoutMs, polling: 200 },
-  );
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    await page.waitForFunction(
+      ({ name, min }) => {
+        type P = { points(): number[]; root: { scrollIntoView(o: { block: string }): void } };
+        const p = (globalThis as unknown as { scxView?: { panels: Map<string, P> } }).scxView?.panels.get(name);
+        if (p === undefined) return false;
+        const pts = p.points();
+        if (pts.length > 0 && pts.every((x) => x >= min)) return true;
+        p.root.scrollIntoView({ block: 'center' });
+        return false;
+      },
+      { name, min },
+      { timeout: Math.max(1, deadline - Date.now()), polling: 200 },
+    );
+  }
 }
 
 /** Frames the page has taken so far. */
@@ -76,15 +85,36 @@ export function frameCount(page: Page): Promise<number> {
   return page.evaluate(() => (globalThis as unknown as { scxView: { frames: number } }).scxView.frames);
 }
 
-/** The page's window: frame times (Unix s), interval lengths, and one counter's per-second rates as charted. */
-export function chartedRates(page: Page, family: string): Promise<{ times: number[]; dts: number[]; rates: (number | null)[] }> {
-  return page.evaluate((family) => {
-    const s = (globalThis as unknown as {
-      scxView: { store: { times: number[]; dts: number[] }; panels: Map<string, { view: { data: (number | null)[][] } | null }> };
-    }).scxView;
-    const data = s.panels.get(family)?.view?.data;
-    return { times: [...s.store.times], dts: [...s.store.dts], rates: data === undefined ? [] : [...(data[1] ?? [])] };
-  }, family);
+/** Time (Unix s) of the last frame the page took. */
+export function lastFrameTime(page: Page): Promise<number | undefined> {
+  return page.evaluate(() => (globalThis as unknown as { scxView: { store: { times: number[] } } }).scxView.store.times.at(-1));
+}
+
+/**
+ * One counter's per-second rates as its chart drew them, with the frame times and interval lengths. The panel
+ * is scrolled into view and read once its drawing is up to date with the page's window (off-screen panels
+ * lag on purpose).
+ */
+export async function chartedRates(page: Page, family: string, timeoutMs = 10_000): Promise<{ times: number[]; dts: number[]; rates: (number | null)[] }> {
+  const handle = await page.waitForFunction(
+    (family) => {
+      type P = { view: { data: (number | null)[][] } | null; root: { scrollIntoView(o: { block: string }): void } };
+      const s = (globalThis as unknown as { scxView: { store: { times: number[]; dts: number[] }; panels: Map<string, P> } }).scxView;
+      const p = s.panels.get(family);
+      const drawn = p?.view?.data;
+      const times = s.store.times;
+      if (p === undefined || drawn === undefined) return false;
+      const dt = drawn[0] as number[];
+      if (dt.length !== times.length || dt.at(-1) !== times.at(-1)) {
+        p.root.scrollIntoView({ block: 'center' });
+        return false;
+      }
+      return { times: [...dt], dts: [...s.store.dts], rates: [...(drawn[1] ?? [])] };
+    },
+    family,
+    { timeout: timeoutMs, polling: 50 },
+  );
+  return (await handle.jsonValue()) as { times: number[]; dts: number[]; rates: (number | null)[] };
 }
 
 /** Samples of a text 0.0.4 exposition by `name{labels}`. */

@@ -37,12 +37,6 @@ function last(values) {
   return null;
 }
 
-function sum(values) {
-  let s = 0;
-  for (const v of values) if (v !== null) s += v;
-  return s;
-}
-
 /** The q-quantile of bucket counts, interpolated inside the bucket as PromQL's histogram_quantile does. */
 export function quantile(q, bounds, counts) {
   let total = 0;
@@ -63,38 +57,78 @@ export function quantile(q, bounds, counts) {
 }
 
 /**
- * What a family's chart shows now: a signature (the chart is rebuilt when it changes), the uPlot series and
- * data, the legend rows, and a summary line.
+ * Which series get a colour of their own: the top `n` by `score`, except that a series already shown keeps its
+ * slot (so its colour) while it stays among the top 2n with a score above 0. Without that, series of similar size trade places
+ * every frame: colours jump, and the chart is rebuilt on each swap. Returns the columns in slot order.
+ * @param {{ key: string }[]} cols
+ * @param {(c: any) => number} score
+ * @param {string[]} prev the keys shown last time, in slot order
  */
-function view(fam, times) {
+export function pick(cols, score, prev, n) {
+  const scored = cols.map((c) => ({ c, s: score(c) })).sort((a, b) => b.s - a.s);
+  const ranked = scored.map((r) => r.c);
+  const size = Math.min(n, ranked.length);
+  const rank = new Map(ranked.map((c, i) => [c.key, i]));
+  // A series with nothing to show (a first frame's slots are picked before any volume) holds no slot.
+  const slots = prev.map((k) => {
+    const i = rank.get(k);
+    return i !== undefined && i < 2 * n && scored[i].s > 0 ? k : null;
+  });
+  while (slots.length > size) {
+    const free = slots.lastIndexOf(null);
+    if (free >= 0) slots.splice(free, 1);
+    else {
+      let worst = 0;
+      for (let i = 1; i < slots.length; i++) if (rank.get(slots[i]) > rank.get(slots[worst])) worst = i;
+      slots.splice(worst, 1);
+    }
+  }
+  while (slots.length < size) slots.push(null);
+  const taken = new Set(slots);
+  let next = 0;
+  for (let i = 0; i < slots.length; i++) {
+    if (slots[i] !== null) continue;
+    while (taken.has(ranked[next].key)) next++;
+    slots[i] = ranked[next].key;
+    taken.add(slots[i]);
+  }
+  const byKey = new Map(cols.map((c) => [c.key, c]));
+  return slots.map((k) => byKey.get(k));
+}
+
+/**
+ * What a family's chart shows now: a signature (the chart is rebuilt only when it changes: the kind and the
+ * number of series, whose colours are fixed by position), the uPlot series and data (copies: the store's
+ * columns keep growing after a draw), the legend rows, a summary line, and the keys shown (for `pick`).
+ */
+function view(fam, times, prev) {
   const { meta } = fam;
   const cols = [...fam.cols.values()];
   const unit = meta.unit === '' ? '' : ` ${meta.unit}`;
   if (meta.kind === 'counter' && meta.labels.length === 0) {
     const values = cols[0].values;
-    return { sig: 'rate', stacked: false, data: [times, values], series: [{ label: 'rate', color: PALETTE[0] }], legend: [], summary: `${fmt(last(values))}${unit}/s` };
+    return { sig: 'rate', stacked: false, data: [times.slice(), values.slice()], series: [{ label: 'rate', color: PALETTE[0] }], legend: [], summary: `${fmt(last(values))}${unit}/s`, keys: [] };
   }
-  if (meta.kind === 'counter') return shareView(meta, cols, times, unit);
+  if (meta.kind === 'counter') return shareView(meta, cols, times, unit, prev);
   if (meta.kind === 'gauge') {
-    const ranked = cols.map((c) => ({ c, key: Math.abs(last(c.values) ?? 0) })).sort((a, b) => b.key - a.key);
-    const shown = ranked.slice(0, TOP).map((r) => r.c);
+    const shown = pick(cols, (c) => Math.abs(last(c.values) ?? 0), prev, TOP);
     const series = shown.map((c, i) => ({ label: labelText(meta.labels, c.labels) || 'value', color: PALETTE[i % PALETTE.length] }));
     const legend = meta.labels.length === 0 ? [] : shown.map((c, i) => ({ color: series[i].color, label: series[i].label, value: `${fmt(last(c.values))}${unit}` }));
     const more = cols.length - shown.length;
     return {
-      sig: series.map((s) => s.label).join('\u0000'),
+      sig: `gauge ${series.length}`,
       stacked: false,
-      data: [times, ...shown.map((c) => c.values)],
+      data: [times.slice(), ...shown.map((c) => c.values.slice())],
       series,
       legend,
-      summary: meta.labels.length === 0 ? `${fmt(last(shown[0].values))}${unit}` : `${cols.length} series${more > 0 ? `, top ${shown.length} by value` : ''}`,
+      summary: meta.labels.length === 0 ? `${fmt(last(shown[0].values))}${unit}` : `${cols.length} series${more > 0 ? `, ${shown.length} of the largest shown` : ''}`,
+      keys: shown.map((c) => c.key),
     };
   }
   // Histogram: percentile lines of each interval's observations, for the busiest few series.
-  const ranked = cols.map((c) => ({ c, n: c.values.reduce((s, v) => s + (v === null ? 0 : v.reduce((a, b) => a + b, 0)), 0) })).sort((a, b) => b.n - a.n);
-  const shown = ranked.slice(0, 3).map((r) => r.c);
+  const shown = pick(cols, (c) => c.total, prev, 3);
   const series = [];
-  const data = [times];
+  const data = [times.slice()];
   shown.forEach((c, si) => {
     for (const [qi, q] of QUANTILES.entries()) {
       const name = `p${q * 100}${meta.labels.length > 0 ? ` ${labelText(meta.labels, c.labels)}` : ''}`;
@@ -103,14 +137,14 @@ function view(fam, times) {
     }
   });
   const legend = series.map((s, i) => ({ color: s.color, label: s.label, value: `${fmt(last(data[i + 1]))}${unit}` }));
-  return { sig: series.map((s) => s.label).join('\u0000'), stacked: false, log: true, data, series, legend, summary: `${cols.length} series, per-interval percentiles` };
+  return { sig: `histogram ${series.length}`, stacked: false, log: true, data, series, legend, summary: `${cols.length} series, per-interval percentiles`, keys: shown.map((c) => c.key) };
 }
 
 /** A labelled counter: each label set's share of the family's rate, stacked to 100 %. */
-function shareView(meta, cols, times, unit) {
-  const ranked = cols.map((c) => ({ c, total: sum(c.values) })).sort((a, b) => b.total - a.total);
-  const shown = ranked.slice(0, TOP).map((r) => r.c);
-  const rest = ranked.slice(TOP).map((r) => r.c);
+function shareView(meta, cols, times, unit, prev) {
+  const shown = pick(cols, (c) => c.total, prev, TOP);
+  const inShown = new Set(shown);
+  const rest = cols.filter((c) => !inShown.has(c));
   const n = times.length;
   const totals = new Array(n).fill(0);
   for (const c of cols) for (let i = 0; i < n; i++) totals[i] += c.values[i] ?? 0;
@@ -131,15 +165,16 @@ function shareView(meta, cols, times, unit) {
   );
   const lastTotal = totals[n - 1] ?? 0;
   return {
-    sig: rows.map((r) => r.label).join('\u0000'),
+    sig: `share ${rows.length}${rest.length > 0 ? ' other' : ''}`,
     stacked: true,
-    data: [times, ...stacks.slice().reverse()],
+    data: [times.slice(), ...stacks.slice().reverse()],
     series: rows.slice().reverse().map((r) => ({ label: r.label, color: r.color, fill: `${r.color}cc` })),
     legend: rows.map((r) => {
       const v = r.values[n - 1] ?? 0;
       return { color: r.color, label: r.label, value: `${lastTotal > 0 ? ((100 * v) / lastTotal).toFixed(1) : '–'} % · ${fmt(v)}/s` };
     }),
     summary: `total ${fmt(lastTotal)}${unit}/s, share by ${meta.labels.join(', ')} (${cols.length} series)`,
+    keys: shown.map((c) => c.key),
   };
 }
 
@@ -159,6 +194,8 @@ export class Panel {
     this.sig = null;
     this.view = null;
     this.legendSig = null;
+    /** The legend's value nodes, in row order (numbers change in place while the rows stay). */
+    this.legendValues = [];
     /** Whether the panel is on screen: off-screen panels are redrawn only when they scroll into view. */
     this.visible = true;
     this.dirty = false;
@@ -172,11 +209,16 @@ export class Panel {
       return;
     }
     this.dirty = false;
-    const v = view(fam, times);
+    const v = view(fam, times, this.view?.keys ?? []);
     this.view = v;
     if (this.summary.textContent !== v.summary) this.summary.textContent = v.summary;
     if (this.plot === null || v.sig !== this.sig) this.build(v);
-    else this.plot.setData(v.data);
+    else {
+      // Same series slots: which label set a slot holds may change, and uPlot keeps labels for its own
+      // legend only (off), so they are set in place rather than rebuilding the chart.
+      v.series.forEach((s, i) => (this.plot.series[i + 1].label = s.label));
+      this.plot.setData(v.data);
+    }
     this.renderLegend(v.legend);
   }
 
@@ -207,18 +249,20 @@ export class Panel {
     // Same rows as last time: only the numbers change (no new nodes, no relayout of the list).
     const sig = rows.map((r) => r.color + r.label).join('\u0000');
     if (sig === this.legendSig) {
-      const values = this.legend.querySelectorAll('.value');
       rows.forEach((r, i) => {
-        if (values[i].textContent !== r.value) values[i].textContent = r.value;
+        if (this.legendValues[i].textContent !== r.value) this.legendValues[i].textContent = r.value;
       });
       return;
     }
     this.legendSig = sig;
+    this.legendValues = [];
     const items = rows.map((r) => {
       const li = el('li');
       const sw = el('span', 'swatch');
       sw.style.background = r.color;
-      li.append(sw, el('span', 'label', r.label), el('span', 'value', r.value));
+      const value = el('span', 'value', r.value);
+      this.legendValues.push(value);
+      li.append(sw, el('span', 'label', r.label), value);
       li.title = r.label;
       return li;
     });
@@ -234,7 +278,7 @@ export class Panel {
     this.root.remove();
   }
 
-  /** For tests: points drawn per chart series (non-null values of each data column). */
+  /** For tests: points of each chart series at its last draw (non-null values; off-screen panels lag). */
   points() {
     return this.view === null ? [] : this.view.data.slice(1).map((d) => d.filter((x) => x !== null).length);
   }

@@ -1,10 +1,20 @@
 // The page's bounded window: one column of values per series, aligned with the frame times, at most
 // `window` frames long. A series that appears is filled with nulls before its first frame; one that is gone
-// gets nulls, and its column is dropped once no value of it is left in the window.
+// gets nulls, and its column is dropped once no value of it is left in the window. Each column keeps the sum
+// of its values in the window (`total`; bucket counts summed for histograms), so ranking series by volume
+// costs one read per series, not a pass over the window.
 
 /** @typedef {{ name: string, kind: 'counter'|'gauge'|'histogram', help: string, unit: string, labels: string[], series: string[][], bounds?: number[] }} SchemaFamily */
 
 const SEP = '\u0000';
+
+/** A value's weight in its column's total: the number, or a histogram frame's observation count. */
+function volume(v) {
+  if (typeof v === 'number') return v;
+  let s = 0;
+  for (const c of v) s += c;
+  return s;
+}
 
 export class Store {
   /** @param {number} window frames kept */
@@ -58,12 +68,15 @@ export class Store {
       f.meta = fam;
       let col = f.cols.get(key);
       if (col === undefined) {
-        col = { labels, values: new Array(n).fill(null), present: 0 };
+        col = { key, labels, values: new Array(n).fill(null), present: 0, total: 0 };
         f.cols.set(key, col);
       }
       const v = frame.v[i] ?? null;
       col.values.push(v);
-      if (v !== null) col.present++;
+      if (v !== null) {
+        col.present++;
+        col.total += volume(v);
+      }
       seen.add(col);
     }
     for (const f of this.families.values()) for (const col of f.cols.values()) if (!seen.has(col)) col.values.push(null);
@@ -76,7 +89,11 @@ export class Store {
     this.dts.shift();
     for (const [name, f] of this.families) {
       for (const [key, col] of f.cols) {
-        if (col.values.shift() !== null) col.present--;
+        const v = col.values.shift();
+        if (v !== null) {
+          col.present--;
+          col.total -= volume(v);
+        }
         if (col.present === 0) f.cols.delete(key);
       }
       if (f.cols.size === 0) this.families.delete(name);
