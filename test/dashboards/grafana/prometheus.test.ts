@@ -6,6 +6,7 @@
 // host explains (no /proc/schedstat, no sink error, ...). Shares add up to 1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,9 @@ test('a real Prometheus scraping the agent answers every dashboard query; panels
       map?.tick();
     }, 100);
     cleanups.push(() => clearInterval(timer));
+    // New processes every 200 ms, so the probe's fork and wakeup counters move on a quiet machine too.
+    const forks = setInterval(() => spawn('true').on('error', () => undefined), 200);
+    cleanups.push(() => clearInterval(forks));
 
     const port = await freePort();
     const target = `127.0.0.1:${port}`;
