@@ -5,7 +5,6 @@
  * `stats_meta`, through the same export `run` uses, so every name matches what the agent serves. Those two
  * carry sched_ext and the agent's health too, and link to the host dashboard by tag.
  */
-import { writeFileSync } from 'node:fs';
 import { findProfile, profiles } from '../../profiles/index.js';
 import type { StatSet } from '../declare/types.js';
 import { dashboardJson, grafanaDashboard, groupsFromSets } from '../dashboards/grafana/index.js';
@@ -20,6 +19,7 @@ import { planMeta } from '../sources/scx-stats/meta.js';
 import { scxStatsPlugin } from '../sources/scx-stats/plugin.js';
 import { ScxStatsSource } from '../sources/scx-stats/source.js';
 import { type FlagSpecs, type FlagValues, UsageError, boolFlag, parsePositive, stringFlag } from '../plugin/flags.js';
+import { writeOutput } from './output.js';
 
 export function dashboardFlags(): FlagSpecs {
   const scx = scxStatsPlugin.flags;
@@ -97,14 +97,6 @@ export async function dashboardCommand(values: FlagValues): Promise<number> {
   } catch (err) {
     throw new UsageError(`dashboard: ${errorMessage(err)}`);
   }
-  const out = stringFlag(values, 'output');
-  if (out === undefined) process.stdout.write(text);
-  else {
-    try {
-      writeFileSync(out, text);
-    } catch (err) {
-      throw new Error(`dashboard: cannot write -o ${out}: ${errorMessage(err)}`);
-    }
-  }
+  writeOutput('dashboard', values, text);
   return 0;
 }

@@ -2,7 +2,6 @@
  * `scx-metrics gen-header`: prints the C header for a scheduler's BPF side, from a profile (`--scheduler`) or
  * from the user's own declarations module (`--stats ./stats.js`), to stdout or `-o FILE`.
  */
-import { writeFileSync } from 'node:fs';
 import { cHeader } from '../codegen/c-header.js';
 import { enumLayout } from '../codegen/enum-layout.js';
 import { isStatSet } from '../declare/is-stat-set.js';
@@ -11,6 +10,7 @@ import type { StatSet } from '../declare/types.js';
 import { errorMessage } from '../support/log.js';
 import { type FlagSpecs, type FlagValues, UsageError, stringFlag } from '../plugin/flags.js';
 import { findProfile, profiles } from '../../profiles/index.js';
+import { writeOutput } from './output.js';
 
 /**
  * The profiles a header can be made for: those with a stats enum. Others (central: BPF globals in .bss)
@@ -59,29 +59,7 @@ export async function genHeaderCommand(values: FlagValues): Promise<number> {
   } catch (err) {
     throw new UsageError(`gen-header: ${errorMessage(err)}`);
   }
-  const out = stringFlag(values, 'output');
-  if (out === undefined) process.stdout.write(text);
-  else {
-    try {
-      writeFileSync(out, text);
-    } catch (err) {
-      throw new Error(`gen-header: cannot write -o ${out}: ${writeProblem(err as NodeJS.ErrnoException)}`);
-    }
-  }
+  writeOutput('gen-header', values, text);
   return 0;
 }
 
-/** `ENOENT (no such directory)`: the code, and what it means for a file being written. */
-function writeProblem(err: NodeJS.ErrnoException): string {
-  const meaning: Record<string, string> = {
-    ENOENT: 'no such directory',
-    ENOTDIR: 'a parent is not a directory',
-    EISDIR: 'it is a directory',
-    EACCES: 'permission denied',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on device',
-  };
-  if (err.code === undefined) return err.message;
-  const why = meaning[err.code] ?? /^\w+: ([^,]+)/.exec(err.message)?.[1];
-  return why === undefined ? err.code : `${err.code} (${why})`;
-}
