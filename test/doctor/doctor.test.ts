@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { cliPath, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/http-peer.js';
 import { needRoot } from '../helpers/peers.js';
+import { nobodyPath } from '../helpers/unprivileged.js';
 import { TestStatsServer } from '../sources/scx-stats/server.js';
 import { RustySim, rustyMeta } from '../sources/scx-stats/rusty.js';
 
@@ -136,7 +137,7 @@ test('doctor as an unprivileged user: BPF permission and maps are missing, namin
   const dir = mkdtempSync(join(tmpdir(), 'scx-doctor-'));
   chmodSync(dir, 0o755);
   try {
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, cliPath, 'doctor', '--prometheus-listen', '127.0.0.1:0'], { encoding: 'utf8', cwd: dir });
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, nobodyPath('dist/src/cli.js'), 'doctor', '--prometheus-listen', '127.0.0.1:0'], { encoding: 'utf8', cwd: dir });
     assert.equal(r.status, 0, r.stderr);
     const f = findings(r.stdout);
     assert.deepEqual(f.get('BPF permission'), [false, 'the probe needs CAP_BPF and CAP_PERFMON (root has them): run as root, or with the unit in deploy/systemd/']);
