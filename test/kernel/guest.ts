@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { startCli, waitFor } from '../helpers/cli.js';
 import { freePort } from '../helpers/http-peer.js';
@@ -219,9 +220,26 @@ export class Agent {
     return this.proc.output().stderr;
   }
 
+  /**
+   * One scrape on a connection of its own: a pooled keep-alive connection can be closed by the agent's
+   * keep-alive timeout just as the next request goes out, which emulation's slow clock makes likely. A
+   * failure says whether the agent is still running, with its stderr.
+   */
   async metrics(): Promise<Map<string, number>> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`, { signal: AbortSignal.timeout(15_000) });
-    return parseMetrics(await res.text());
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = get({ host: '127.0.0.1', port: this.port, path: '/metrics', agent: false, timeout: 15_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`/metrics answered ${res.statusCode}`))));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('/metrics: no answer within 15 s')));
+      req.on('error', reject);
+    }).catch((err: Error) => {
+      const state = this.proc.exitCode === null ? 'the agent is running' : `the agent exited (${this.proc.exitCode})`;
+      throw new Error(`scrape failed: ${err.message}; ${state}; its stderr:\n${this.proc.output().stderr}`);
+    });
+    return parseMetrics(text);
   }
 
   async stop(): Promise<void> {
